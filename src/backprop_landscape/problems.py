@@ -1,0 +1,69 @@
+"""Problem families: each yields a data set (A, y) and a name that is its path.
+
+A problem's name is its path below ``results/problems/`` without the suffix, e.g.
+``n2m1/type3_a10``.  Names are canonical, so one value of a gives one name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+N2M1_DIRECTIONS = {
+    1: lambda a: (0.0, a),  # V = span (0, a): clos TV = {0} x [-1, 1]
+    2: lambda a: (1.0, a),  # V = span (1, a): e itself is a limit point
+    3: lambda a: (1.0, -a),  # V = span (1, -a): a finite maximum and two minima for large a
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A learning problem: inputs A (n x m, rows u^i) and labels y (n, entries +-1)."""
+
+    name: str
+    A: np.ndarray
+    y: np.ndarray
+    meta: dict = field(default_factory=dict)
+
+    @property
+    def n(self) -> int:
+        return self.A.shape[0]
+
+    @property
+    def m(self) -> int:
+        return self.A.shape[1]
+
+
+def format_a(a: float) -> str:
+    """Canonical text of a in problem names: 10 -> "10", 0.5 -> "0.5", 1e-6 -> "1e-06"."""
+    return f"{float(a):.12g}"
+
+
+def n2m1_name(kind: int, a: float) -> str:
+    return f"n2m1/type{int(kind)}_a{format_a(a)}"
+
+
+def n2m1_problem(kind: int, a: float) -> Problem:
+    """The n = 2, m = 1 problem of Section 2 whose V is spanned by the type's vector."""
+    if kind not in N2M1_DIRECTIONS:
+        raise ValueError(f"n2m1 type must be 1, 2 or 3; got {kind!r}")
+    a = float(a)
+    if not np.isfinite(a) or a <= 0:
+        raise ValueError(f"n2m1 a must be a finite number > 0; got a = {a!r}")
+    A = np.array(N2M1_DIRECTIONS[kind](a), dtype=float).reshape(2, 1)
+    return Problem(n2m1_name(kind, a), A, np.ones(2, dtype=np.int64), {"type": kind, "a": a})
+
+
+def problem_to_frame(problem: Problem) -> pd.DataFrame:
+    """Columns u1..um and y: the on-disk form of every problem."""
+    frame = pd.DataFrame(problem.A, columns=[f"u{j + 1}" for j in range(problem.m)])
+    frame["y"] = problem.y.astype(np.int64)
+    return frame
+
+
+def problem_from_frame(frame: pd.DataFrame, name: str, meta: dict | None = None) -> Problem:
+    inputs = [c for c in frame.columns if c != "y"]
+    A = frame[inputs].to_numpy(dtype=float)
+    return Problem(name, A, frame["y"].to_numpy(dtype=np.int64), dict(meta or {}))
