@@ -56,6 +56,11 @@ def n2m1_problem(kind: int, a: float) -> Problem:
     return Problem(n2m1_name(kind, a), A, np.ones(2, dtype=np.int64), {"type": kind, "a": a})
 
 
+def scalar_problem() -> Problem:
+    """Section 3's one-weight example: n = m = 1, u = 1, y = 1, so E = (theta(x) - 1)^2."""
+    return Problem("scalar", np.ones((1, 1)), np.ones(1, dtype=np.int64), {})
+
+
 def problem_to_frame(problem: Problem) -> pd.DataFrame:
     """Columns u1..um and y: the on-disk form of every problem."""
     frame = pd.DataFrame(problem.A, columns=[f"u{j + 1}" for j in range(problem.m)])
