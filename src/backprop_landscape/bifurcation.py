@@ -115,6 +115,3 @@ def _fold_scale(theta: Theta, a: float) -> np.ndarray:
 def fold_residual(theta: Theta, a_star: float, x_fold: float) -> tuple[float, float]:
     """E' and E'' at the reported fold: both vanish there (used by the checks)."""
     return tuple(_fold_system(theta)([x_fold, np.log(a_star)]))
-
-
-

@@ -44,7 +44,9 @@ def _check_columns(path: Path, columns) -> list[str]:
         raise DataFileError(f"data file {path}: missing column 'y'")
     extra = [c for c in columns if c != "y" and not INPUT_COLUMN.match(str(c))]
     if extra:
-        raise DataFileError(f"data file {path}: unexpected column {extra[0]!r}; expected u1..u{m}, y")
+        raise DataFileError(
+            f"data file {path}: unexpected column {extra[0]!r}; expected u1..u{m}, y"
+        )
     return [c for _, c in inputs]
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
 
 N2M1_DIRECTIONS = {
     1: lambda a: (0.0, a),  # V = span (0, a): clos TV = {0} x [-1, 1]
@@ -61,14 +60,16 @@ def scalar_problem() -> Problem:
     return Problem("scalar", np.ones((1, 1)), np.ones(1, dtype=np.int64), {})
 
 
-def problem_to_frame(problem: Problem) -> pd.DataFrame:
+def problem_to_frame(problem: Problem):
     """Columns u1..um and y: the on-disk form of every problem."""
+    import pandas as pd  # here, not at module level: the Snakefile imports this module
+
     frame = pd.DataFrame(problem.A, columns=[f"u{j + 1}" for j in range(problem.m)])
     frame["y"] = problem.y.astype(np.int64)
     return frame
 
 
-def problem_from_frame(frame: pd.DataFrame, name: str, meta: dict | None = None) -> Problem:
+def problem_from_frame(frame, name: str, meta: dict | None = None) -> Problem:
     inputs = [c for c in frame.columns if c != "y"]
     A = frame[inputs].to_numpy(dtype=float)
     return Problem(name, A, frame["y"].to_numpy(dtype=np.int64), dict(meta or {}))

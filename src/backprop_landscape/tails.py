@@ -4,8 +4,9 @@ Along x -> +inf on the line x * d (m = 1, or a ray of a larger problem), each ro
 slope s = (A~ d)_i != 0 contributes to E - E_inf a term whose leading form is a
 *monomial*  sign * A * x**(-P) * exp(-K * x**q)  (q is theta's tail exponent):
 
-* s > 0, theta -> +1:  (1 - theta(s x))^2          ~ +C^2 (s x)^(-2p) exp(-2k (s x)^q)
-* s < 0, theta -> -1:  (1 - theta)^2 - 4 = -(1 + theta)(3 - theta) ~ -4 C (|s| x)^(-p) exp(-k (|s| x)^q)
+* s > 0, theta -> +1:  (1 - theta(s x))^2 ~ +C^2 (s x)^(-2p) exp(-2k (s x)^q)
+* s < 0, theta -> -1:  (1 - theta)^2 - 4 = -(1 + theta)(3 - theta)
+                                          ~ -4 C (|s| x)^(-p) exp(-k (|s| x)^q)
 
 The slowest monomial (smallest K, then smallest P; ties summed) dominates; its sign says
 whether E reaches its limit from above (the limit is a local minimum at infinity) or from

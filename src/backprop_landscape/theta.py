@@ -295,4 +295,6 @@ def get_theta(name: str) -> Theta:
     try:
         return THETAS[name]
     except KeyError:
-        raise ValueError(f"unknown theta {name!r}; choose one of {', '.join(THETA_NAMES)}") from None
+        raise ValueError(
+            f"unknown theta {name!r}; choose one of {', '.join(THETA_NAMES)}"
+        ) from None

@@ -36,7 +36,9 @@ def test_type2_no_finite_minimum_and_negative_slope_everywhere(theta, a):
     t = table(2, a, theta)
     assert list(t.kind) == ["max", "min"] and t.E.iloc[-1] == 0.0
     x = np.concatenate([-np.logspace(3, -3, 200), [0.0], np.logspace(-3, 3, 200)])
-    deriv = SignedDerivative(n2m1_problem(2, a).A[:, 0], theta)  # exact sign even where E' underflows
+    deriv = SignedDerivative(
+        n2m1_problem(2, a).A[:, 0], theta
+    )  # exact sign even where E' underflows
     assert all(deriv(xi)[0] == -1.0 for xi in x)
 
 
@@ -82,7 +84,9 @@ def test_roots_agree_with_an_independent_dense_sign_scan(theta, a):
 def test_mirror_symmetry_a_to_one_over_a(theta, a):
     """x -> -x / a maps the type-3 problem with a onto the one with 1 / a."""
     t, mirror = table(3, a, theta), table(3, 1 / a, theta)
-    np.testing.assert_allclose(np.sort(-a * t.x[~t.at_infinity]), mirror.x[~mirror.at_infinity], rtol=1e-8, atol=1e-12)
+    np.testing.assert_allclose(
+        np.sort(-a * t.x[~t.at_infinity]), mirror.x[~mirror.at_infinity], rtol=1e-8, atol=1e-12
+    )
     assert list(t.kind[::-1]) == list(mirror.kind)
 
 

@@ -28,7 +28,10 @@ def test_gradient_against_central_differences(theta):
     At = reduce_signs(A, Y)
     h = 1e-6
     for x in X:
-        fd = [(energy(At, x + h * e, theta) - energy(At, x - h * e, theta)) / (2 * h) for e in np.eye(3)]
+        fd = [
+            (energy(At, x + h * e, theta) - energy(At, x - h * e, theta)) / (2 * h)
+            for e in np.eye(3)
+        ]
         np.testing.assert_allclose(gradient(At, x, theta), fd, rtol=1e-6, atol=1e-8)
 
 
@@ -37,7 +40,10 @@ def test_hessian_against_differences_of_the_gradient(theta):
     h = 1e-6
     for x in X:
         fd = np.array(
-            [(gradient(At, x + h * e, theta) - gradient(At, x - h * e, theta)) / (2 * h) for e in np.eye(3)]
+            [
+                (gradient(At, x + h * e, theta) - gradient(At, x - h * e, theta)) / (2 * h)
+                for e in np.eye(3)
+            ]
         )
         np.testing.assert_allclose(hessian(At, x, theta), fd, rtol=1e-5, atol=1e-7)
 

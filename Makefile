@@ -1,0 +1,48 @@
+# Set-up, run and checks.  Every target creates .venv if needed and installs the project
+# into it, re-installing only when pyproject.toml changed (stamp: .venv/.installed).
+
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+CORES ?= 8
+LINT_PATHS := src tests workflow/scripts benchmarks
+
+.PHONY: all run test lint report bench clean
+
+all: run
+
+$(BIN)/python:
+	python3.11 -m venv $(VENV) || python3 -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $(STAMP)
+
+## run: the whole workflow on config.yaml
+run: $(STAMP)
+	$(BIN)/snakemake --cores $(CORES)
+
+## report: results/report.html from a finished run
+report: run
+	$(BIN)/snakemake --cores $(CORES) --report results/report.html
+
+## lint: ruff, snakefmt, snakemake --lint and a dry run of the default config
+lint: $(STAMP)
+	$(BIN)/ruff check $(LINT_PATHS)
+	$(BIN)/ruff format --check $(LINT_PATHS)
+	$(BIN)/snakefmt --check Snakefile workflow/rules
+	$(BIN)/snakemake --lint
+	$(BIN)/snakemake --dry-run --quiet --cores 1
+
+## test: lint, then the unit and workflow tests
+test: lint
+	$(BIN)/python -m pytest
+
+## bench: the benchmarks; summary in results/bench/summary.json
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py
+
+## clean: remove the workflow's outputs (keeps .venv)
+clean:
+	find results -mindepth 1 -maxdepth 1 ! -name .gitkeep -exec rm -rf {} +
+	rm -rf .snakemake

@@ -1,0 +1,204 @@
+"""Config to sweep lists, wildcard constraints and the get_* helpers of the rules.
+
+The config is checked here, at DAG-build time, so a bad value stops the workflow before
+any job runs, with a message that names the key and the value.
+"""
+
+import math
+from pathlib import Path
+
+import jsonschema
+import yaml
+from snakemake.exceptions import WorkflowError
+from snakemake.utils import min_version, validate
+
+from backprop_landscape.problems import n2m1_name
+
+min_version("9.0")
+
+SCHEMA_PATH = "../schemas/config.schema.yaml"
+SCHEMA = yaml.safe_load(Path(workflow.source_path(SCHEMA_PATH)).read_text())
+
+
+# ---------------------------------------------------------------------------------------
+# Config checking
+# ---------------------------------------------------------------------------------------
+
+
+def _resolve(schema, root):
+    """Follow local ``$ref``s (``#/$defs/...``) of a schema node."""
+    while "$ref" in schema:
+        node = root
+        for part in schema["$ref"].removeprefix("#/").split("/"):
+            node = node[part]
+        schema = {**node, **{k: v for k, v in schema.items() if k != "$ref"}}
+    return schema
+
+
+def coerce_numbers(value, schema, root=None):
+    """Convert numeric text to numbers wherever the schema expects a number.
+
+    YAML reads ``1e12`` (no dot) as a string; here it becomes the float 1e12, and
+    ``"3"`` becomes the int 3 where the schema asks for an integer.  Text that is not a
+    finite number is left alone, for validation to report.
+    """
+    root = schema if root is None else root
+    schema = _resolve(schema, root)
+    if isinstance(value, dict):
+        properties = schema.get("properties", {})
+        return {k: coerce_numbers(v, properties.get(k, {}), root) for k, v in value.items()}
+    if isinstance(value, list):
+        return [coerce_numbers(v, schema.get("items", {}), root) for v in value]
+    if isinstance(value, str) and schema.get("type") in ("number", "integer"):
+        try:
+            number = float(value)
+        except ValueError:
+            return value
+        if not math.isfinite(number):
+            return value
+        if schema["type"] == "integer" and number.is_integer():
+            return int(number)
+        return number
+    return value
+
+
+def _config_key(path):
+    """``deque(['n2m1', 'a', 0])`` -> ``"n2m1.a[0]"``."""
+    key = ""
+    for part in path:
+        key += f"[{part}]" if isinstance(part, int) else (f".{part}" if key else str(part))
+    return key or "<top level>"
+
+
+def describe_config_error(error: jsonschema.ValidationError) -> str:
+    """One line naming the offending key and value of a failed validation."""
+    key = _config_key(error.absolute_path)
+    if error.validator == "additionalProperties":
+        allowed = error.schema.get("properties", {})
+        unknown = [k for k in error.instance if k not in allowed]
+        name = _config_key([*error.absolute_path, unknown[0]])
+        return (
+            f"unknown config key '{name}' (value {error.instance[unknown[0]]!r}); "
+            f"allowed keys here: {', '.join(allowed)}"
+        )
+    if error.validator == "required":
+        return f"config key '{key}' is incomplete: {error.message}"
+    return f"invalid config value {key} = {error.instance!r}: {error.message}"
+
+
+def _reject_non_finite(value, path=()):
+    """JSON schema cannot reject nan or inf (YAML .nan, .inf); do it here."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            _reject_non_finite(v, (*path, k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            _reject_non_finite(v, (*path, i))
+    elif isinstance(value, float) and not math.isfinite(value):
+        raise WorkflowError(
+            f"Bad config: invalid config value {_config_key(path)} = {value!r}: not a finite number"
+        )
+
+
+def check_config(config):
+    """Coerce numeric strings in place, then validate against the schema."""
+    coerced = coerce_numbers(dict(config), SCHEMA)
+    config.clear()
+    config.update(coerced)
+    try:
+        validate(config, SCHEMA_PATH)
+    except WorkflowError as error:
+        cause = error.__context__
+        if not isinstance(cause, jsonschema.ValidationError):
+            raise
+        raise WorkflowError(f"Bad config: {describe_config_error(cause)}") from None
+    _reject_non_finite(config)
+
+
+check_config(config)
+
+
+# ---------------------------------------------------------------------------------------
+# Sweep lists and wildcard constraints
+# ---------------------------------------------------------------------------------------
+
+THETAS = list(config["thetas"])
+N2M1_TYPES = [int(kind) for kind in config["n2m1"]["types"]]
+N2M1_A = [float(a) for a in config["n2m1"]["a"]]
+# One entry per (type, a) of the sweep; values with the same canonical name count once.
+N2M1_PROBLEMS = {n2m1_name(kind, a): (kind, a) for kind in N2M1_TYPES for a in N2M1_A}
+
+# Canonical text of a number as problems.format_a writes it ("10", "0.5", "1e-06"):
+# no sign, no leading or trailing zeros, so one value has one spelling.
+NUMBER_PATTERN = r"(?:0|[1-9][0-9]*)(?:\.[0-9]*[1-9])?(?:e[+-][0-9]{2,3})?"
+THETA_PATTERN = "(?:{})".format("|".join(SCHEMA["$defs"]["theta"]["enum"]))
+PROBLEM_PATTERN = rf"n2m1/type[123]_a{NUMBER_PATTERN}"
+
+
+wildcard_constraints:
+    theta=THETA_PATTERN,
+    kind="[123]",
+    a=NUMBER_PATTERN,
+    problem=PROBLEM_PATTERN,
+
+
+# ---------------------------------------------------------------------------------------
+# Helpers of the rules
+# ---------------------------------------------------------------------------------------
+
+
+def problem_path(problem):
+    return f"results/problems/{problem}.parquet"
+
+
+def critical_points_path(problem, theta):
+    return f"results/minima/{problem}/{theta}.parquet"
+
+
+def get_critical_points_jobs():
+    """The (problem, theta) jobs the critical-points table gathers, with type and a."""
+    return [
+        {"problem": problem, "theta": theta, "type": kind, "a": a}
+        for problem, (kind, a) in N2M1_PROBLEMS.items()
+        for theta in THETAS
+    ]
+
+
+def get_critical_points_tables(wildcards):
+    return [
+        critical_points_path(job["problem"], job["theta"]) for job in get_critical_points_jobs()
+    ]
+
+
+def get_bifurcation_tables(wildcards):
+    return [f"results/bifurcation/{theta}.parquet" for theta in THETAS]
+
+
+def get_paper_figure_problem(fig):
+    """Figures 1 and 3 show type 2 with a = case2_a; Figures 2 and 4 type 3 with case3_a."""
+    fig = int(fig)
+    if fig in (1, 3):
+        return n2m1_name(2, config["figures"]["case2_a"])
+    return n2m1_name(3, config["figures"]["case3_a"])
+
+
+def get_paper_figure_inputs(wildcards):
+    problem = get_paper_figure_problem(wildcards.fig)
+    return {
+        "problem": problem_path(problem),
+        "critical": critical_points_path(problem, wildcards.theta),
+    }
+
+
+def get_final_outputs():
+    """Everything `rule all` asks for."""
+    outputs = ["results/tables/critical_points.parquet", "results/tables/bifurcation.parquet"]
+    outputs += [
+        f"results/figures/fig{fig}_{theta}.{ext}"
+        for fig in (1, 2, 3, 4)
+        for theta in THETAS
+        for ext in ("png", "pdf")
+    ]
+    if 3 in N2M1_TYPES:
+        outputs += ["results/figures/bifurcation.png", "results/figures/bifurcation.pdf"]
+    return outputs
