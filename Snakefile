@@ -13,6 +13,9 @@ include: "workflow/rules/problems.smk"
 include: "workflow/rules/minima.smk"
 include: "workflow/rules/bifurcation.smk"
 include: "workflow/rules/figures.smk"
+include: "workflow/rules/trajectories.smk"
+include: "workflow/rules/logrule.smk"
+include: "workflow/rules/figures_dynamics.smk"
 
 
 rule all:

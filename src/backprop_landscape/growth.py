@@ -183,8 +183,10 @@ def fit_growth(t, w, *, decades: float = 2.0, laws=LAWS, min_points: int = 6) ->
     Criterion: BIC = n log(RSS/n) + k log n with RSS the residual sum of squares *in w*
     for every law (so the laws are comparable, whatever space each is fitted in) and k
     its parameter count (2, or 3 for ``bounded``).  The smallest BIC wins; ties go to the
-    earlier law in ``laws``.  RSS is floored at n (1e-12 max|w|)^2, the resolution of
-    solver output, so exact synthetic series do not produce log(0).
+    earlier law in ``laws``.  A bounded fit whose approach w_inf + c t^-r has
+    r ln(t_end / t_0) < 1 is dropped when other laws apply: over the tail it is
+    indistinguishable from unbounded growth.  RSS is floored at n (1e-12 max|w|)^2, the
+    resolution of solver output, so exact synthetic series do not produce log(0).
     """
     t, w = _validate_series(t, w)
     laws = tuple(laws)
@@ -216,11 +218,18 @@ def fit_growth(t, w, *, decades: float = 2.0, laws=LAWS, min_points: int = 6) ->
             fits[law] = _FITTERS[law](t, w)
     if not fits:
         raise ValueError(f"no candidate law applies: {skipped}")
+    # w_inf + c t^-r with r ln(t_end/t_0) < 1 never shows its limit inside the tail: it is
+    # then a three-parameter imitation of unbounded growth, not evidence of a bound.
+    excluded = {}
+    bounded = fits.get("bounded")
+    if bounded is not None and len(fits) > 1 and bounded.params["r"] * math.log(t[-1] / t[0]) < 1:
+        excluded["bounded"] = "limit not approached in the tail: r ln(t_end / t_0) < 1"
 
     rss = {law: float(np.sum((w - f.fitted) ** 2)) for law, f in fits.items()}
     floor = n * max((RSS_FLOOR * np.max(np.abs(w))) ** 2, np.finfo(float).tiny)
     bic = {law: _bic(max(rss[law], floor), n, N_PARAMS[law]) for law in fits}
-    best = min(fits, key=lambda law: (bic[law], laws.index(law)))
+    eligible = [law for law in fits if law not in excluded]
+    best = min(eligible, key=lambda law: (bic[law], laws.index(law)))
     drift, end_value = _line_through(np.log10(t), t_dw)
     chosen = fits[best]
     return {
@@ -233,6 +242,7 @@ def fit_growth(t, w, *, decades: float = 2.0, laws=LAWS, min_points: int = 6) ->
         "rms": {law: math.sqrt(rss[law] / n) for law in fits},
         "coefs": {law: f.coef for law, f in fits.items()},
         "skipped": skipped,
+        "excluded": excluded,
         "t_dw_tail": end_value,
         "t_dw_drift": drift,
         "n_tail": n,

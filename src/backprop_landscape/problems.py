@@ -60,6 +60,29 @@ def scalar_problem() -> Problem:
     return Problem("scalar", np.ones((1, 1)), np.ones(1, dtype=np.int64), {})
 
 
+def random_name(n: int, m: int, separable: bool, seed: int) -> str:
+    return f"random/n{int(n)}_m{int(m)}_{'sep' if separable else 'nonsep'}_s{int(seed)}"
+
+
+def build_problem(family: str, params: dict) -> Problem:
+    """The problem of a family from its parameters (what a problems-stage job receives)."""
+    if family == "n2m1":
+        return n2m1_problem(params["kind"], params["a"])
+    if family == "scalar":
+        return scalar_problem()
+    if family == "random":
+        from .separability import random_problem  # scipy's LP: only where it is needed
+
+        n, m, seed, separable = (params[k] for k in ("n", "m", "seed", "separable"))
+        A, y = random_problem(n, m, seed, separable)
+        return Problem(random_name(n, m, separable, seed), A, y, dict(params))
+    if family == "file":
+        from .datafile import read_data_file
+
+        return read_data_file(params["path"], params["name"])
+    raise ValueError(f"unknown problem family {family!r}")
+
+
 def problem_to_frame(problem: Problem):
     """Columns u1..um and y: the on-disk form of every problem."""
     import pandas as pd  # here, not at module level: the Snakefile imports this module

@@ -27,7 +27,30 @@ TINY_CONFIG = {
     "thetas": ["tanh", "atan"],
     "n2m1": {"types": [2, 3], "a": [1, 10]},
     "figures": {"paper_theta": "tanh", "case2_a": 1, "case3_a": 10},
+    "random": {"n": [6], "m": [2], "seeds": [0]},
+    "data_files": {"toy": "toy.csv"},
+    "trajectories": {
+        "n2m1_a": [10],
+        "t_max": 1e6,
+        "per_decade": 6,
+        "starts": 2,
+        "start_scale": 0.5,
+        "seed": 0,
+        "backprop_eta": 0.1,
+        "backprop_steps": 2000,
+    },
+    "xor": {
+        "hidden": 2,
+        "eta": 0.5,
+        "seeds": 3,
+        "epochs": 3000,
+        "init_scale": 1.0,
+        "per_decade": 8,
+    },
+    "logrule": {"tail_decades": 1.5},
 }
+# A separable user data set: y = sign(u1 + u2).
+TOY_CSV = "u1,u2,y\n1,0.5,1\n-0.3,2,1\n-1,-1,0\n0.2,-0.9,0\n2,-1,1\n"
 
 CRITICAL_POINTS_COLUMNS = ["problem", "theta", "type", "a", "x", "E", "kind", "at_infinity"]
 BIFURCATION_COLUMNS = ["theta", "a_star", "x_fold", "second_minimum_at_infinity"]
@@ -35,6 +58,7 @@ BIFURCATION_COLUMNS = ["theta", "a_star", "x_fold", "second_minimum_at_infinity"
 
 def copy_workflow(folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
+    (folder / "toy.csv").write_text(TOY_CSV)
     shutil.copy(REPO / "Snakefile", folder / "Snakefile")
     shutil.copytree(
         REPO / "workflow", folder / "workflow", ignore=shutil.ignore_patterns("__pycache__")
@@ -110,6 +134,71 @@ def test_run_writes_contract_tables(finished_run):
             assert (finished_run / f"results/figures/{name}.{ext}").stat().st_size > 0
 
 
+GROWTH_LAW_COLUMNS = [
+    "problem",
+    "theta",
+    "method",
+    "coordinate",
+    "law",
+    "coef",
+    "theory_coef",
+    "t_dw_tail",
+]
+LEMMA_COLUMNS = ["problem", "theta", "separable", "n_runs", "n_diverged"]
+IMPLICIT_BIAS_COLUMNS = [
+    "problem",
+    "theta",
+    "svm_norm",
+    "t_normdot_tail",
+    "predicted",
+    "angle_final",
+]
+
+
+def test_run_writes_section_3_tables(finished_run):
+    laws = read_table(finished_run / "results/tables/growth_laws.parquet")
+    assert set(GROWTH_LAW_COLUMNS) <= set(laws.columns)
+    assert set(laws["law"]) <= {"log", "power", "sqrtlog", "bounded"}
+    assert {"scalar", "file/toy", "xor", "random/n6_m2_sep_s0"} <= set(laws["problem"])
+
+    lemma = read_table(finished_run / "results/tables/lemma.parquet").set_index(
+        ["problem", "theta"]
+    )
+    assert set(LEMMA_COLUMNS) <= set(lemma.reset_index().columns)
+    separable = lemma[lemma["separable"]]
+    assert (separable["n_diverged"] == separable["n_runs"]).all()  # the Lemma
+    assert bool(lemma.loc[("file/toy", "tanh"), "separable"])
+    assert not lemma.loc[("random/n6_m2_nonsep_s0", "tanh"), "separable"]
+
+    bias = read_table(finished_run / "results/tables/implicit_bias.parquet")
+    assert set(IMPLICIT_BIAS_COLUMNS) <= set(bias.columns)
+    seeds = read_table(finished_run / "results/tables/xor_seeds.parquet")
+    assert len(seeds) == 3 and set(seeds.columns) >= {"seed", "solved", "stalled"}
+    for name in ["fig5_xor", "margin_angle", "trajectories_tanh", "log_rule_atan"]:
+        assert (finished_run / f"results/figures/{name}.png").stat().st_size > 0
+
+
+def test_no_job_logged_a_numpy_warning(finished_run):
+    logs = list((finished_run / "results/logs").rglob("*.log"))
+    assert logs
+    for log in logs:
+        text = log.read_text()
+        assert "Warning" not in text, f"{log}: {text[-1000:]}"
+
+
+def test_bad_data_file_names_file_column_and_row(tmp_path):
+    folder = copy_workflow(tmp_path / "wf")
+    (folder / "bad.csv").write_text("u1,u2,y\n1,2,1\n3,oops,-1\n")
+    config = {**TINY_CONFIG, "data_files": {"bad": "bad.csv"}}
+    write_config(folder, config)
+    result = snakemake(folder, "--cores", "1", "results/problems/file/bad.parquet")
+    assert result.returncode != 0
+    log = (folder / "results/logs/problems/file/bad.log").read_text()
+    for word in ["bad.csv", "column 'u2'", "row 2", "'oops'"]:
+        assert word in log, log[-2000:]
+    assert not (folder / "results/problems/file/bad.parquet").exists()
+
+
 def test_rerun_has_nothing_to_do(finished_run):
     assert planned_jobs(finished_run) == Counter()
 
@@ -155,6 +244,15 @@ BAD_CONFIGS = {
     "wrong type": ({"thetas": "tanh"}, ["thetas", "tanh", "array"]),
     "wrong type of type": ({"n2m1": {"types": [2.5], "a": [1]}}, ["n2m1.types[0]", "2.5"]),
     "missing key": ({"figures": {"paper_theta": "tanh", "case2_a": 1}}, ["case3_a"]),
+    "negative epochs": (
+        {"xor": {**TINY_CONFIG["xor"], "epochs": -5}},
+        ["xor.epochs", "-5"],
+    ),
+    "text t_max": (
+        {"trajectories": {**TINY_CONFIG["trajectories"], "t_max": "forever"}},
+        ["trajectories.t_max", "forever"],
+    ),
+    "bad data file name": ({"data_files": {"a/b": "x.csv"}}, ["data_files", "a/b"]),
 }
 
 
@@ -172,6 +270,9 @@ def test_bad_config_stops_before_any_job(tmp_path, case):
     assert not (folder / "results").exists()
 
 
+NUMERIC_KEYS = ("thetas", "n2m1", "figures")
+
+
 def test_numbers_written_as_text_are_numbers(tmp_path):
     folder = copy_workflow(tmp_path / "wf")
     # YAML reads 1e1 (no dot) as the string "1e1"; the workflow reads it as 10.
@@ -179,7 +280,8 @@ def test_numbers_written_as_text_are_numbers(tmp_path):
         folder,
         "thetas: [tanh]\n"
         "n2m1: {types: [3], a: [1e1, '2']}\n"
-        "figures: {paper_theta: tanh, case2_a: 1e0, case3_a: 1e1}\n",
+        "figures: {paper_theta: tanh, case2_a: 1e0, case3_a: 1e1}\n"
+        + yaml.safe_dump({k: v for k, v in TINY_CONFIG.items() if k not in NUMERIC_KEYS}),
     )
     result = snakemake(folder, "--dry-run", "--cores", "1")
     assert result.returncode == 0, result.stderr[-3000:]

@@ -12,7 +12,7 @@ import yaml
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import min_version, validate
 
-from backprop_landscape.problems import n2m1_name
+from backprop_landscape.problems import n2m1_name, random_name
 
 min_version("9.0")
 
@@ -132,7 +132,33 @@ N2M1_PROBLEMS = {n2m1_name(kind, a): (kind, a) for kind in N2M1_TYPES for a in N
 # no sign, no leading or trailing zeros, so one value has one spelling.
 NUMBER_PATTERN = r"(?:0|[1-9][0-9]*)(?:\.[0-9]*[1-9])?(?:e[+-][0-9]{2,3})?"
 THETA_PATTERN = "(?:{})".format("|".join(SCHEMA["$defs"]["theta"]["enum"]))
-PROBLEM_PATTERN = rf"n2m1/type[123]_a{NUMBER_PATTERN}"
+FILE_NAME_PATTERN = "[A-Za-z0-9_-]+"
+PROBLEM_PATTERN = (
+    rf"(?:n2m1/type[123]_a{NUMBER_PATTERN}|scalar"
+    rf"|random/n[1-9][0-9]*_m[1-9][0-9]*_(?:sep|nonsep)_s(?:0|[1-9][0-9]*)"
+    rf"|file/{FILE_NAME_PATTERN})"
+)
+
+# Section 3: trajectories of the scalar example, the chosen type-3 examples
+# (non-separable, with a minimum at infinity for tanh), the random problems and the
+# user's files; every theta, both methods.
+RANDOM = config["random"]
+RANDOM_PROBLEMS = {
+    random_name(n, m, separable, seed): {"n": n, "m": m, "seed": seed, "separable": separable}
+    for n in RANDOM["n"]
+    for m in RANDOM["m"]
+    for seed in RANDOM["seeds"]
+    for separable in (True, False)
+}
+DATA_FILES = dict(config.get("data_files") or {})
+FILE_PROBLEMS = [f"file/{name}" for name in DATA_FILES]
+TRAJECTORY_PROBLEMS = [
+    "scalar",
+    *dict.fromkeys(n2m1_name(3, a) for a in config["trajectories"]["n2m1_a"]),
+    *RANDOM_PROBLEMS,
+    *FILE_PROBLEMS,
+]
+METHODS = ["flow", "backprop"]
 
 
 wildcard_constraints:
@@ -140,6 +166,12 @@ wildcard_constraints:
     kind="[123]",
     a=NUMBER_PATTERN,
     problem=PROBLEM_PATTERN,
+    name=FILE_NAME_PATTERN,
+    method="flow|backprop",
+    sep="sep|nonsep",
+    n="[1-9][0-9]*",
+    m="[1-9][0-9]*",
+    seed="0|[1-9][0-9]*",
 
 
 # ---------------------------------------------------------------------------------------
@@ -190,6 +222,76 @@ def get_paper_figure_inputs(wildcards):
     }
 
 
+def get_random_spec(wildcards):
+    return {
+        "n": int(wildcards.n),
+        "m": int(wildcards.m),
+        "seed": int(wildcards.seed),
+        "separable": wildcards.sep == "sep",
+    }
+
+
+def get_data_file(wildcards):
+    """The user's file for file/<name>; a name missing from data_files is an error."""
+    if wildcards.name not in DATA_FILES:
+        raise WorkflowError(
+            f"file/{wildcards.name} is not in config data_files ({', '.join(DATA_FILES) or 'empty'})"
+        )
+    return DATA_FILES[wildcards.name]
+
+
+def trajectory_path(problem, theta, method):
+    return f"results/trajectories/{problem}/{theta}/{method}.parquet"
+
+
+def logrule_path(problem, theta, method):
+    return f"results/logrule/{problem}/{theta}/{method}.parquet"
+
+
+def get_trajectory_params(wildcards):
+    """Everything a trajectory job uses, as builtin types (so an edit reruns it)."""
+    section = config["trajectories"]
+    keys = ("t_max", "per_decade", "starts", "start_scale", "seed")
+    if wildcards.method == "backprop":
+        keys += ("backprop_eta", "backprop_steps")
+    return {key: section[key] for key in keys}
+
+
+def get_growth_law_jobs():
+    jobs = [
+        {"problem": problem, "theta": theta, "method": method}
+        for problem in TRAJECTORY_PROBLEMS
+        for theta in THETAS
+        for method in METHODS
+    ]
+    return jobs + [{"problem": "xor", "theta": "logistic", "method": "backprop"}]
+
+
+def get_growth_law_tables(wildcards):
+    return [logrule_path(**job) for job in get_growth_law_jobs()]
+
+
+def get_lemma_jobs():
+    return [
+        {"problem": problem, "theta": theta} for problem in TRAJECTORY_PROBLEMS for theta in THETAS
+    ]
+
+
+def get_lemma_inputs(wildcards):
+    return {
+        "problems": [problem_path(job["problem"]) for job in get_lemma_jobs()],
+        "flows": [
+            trajectory_path(job["problem"], job["theta"], "flow") for job in get_lemma_jobs()
+        ],
+    }
+
+
+def get_implicit_bias_tables(wildcards):
+    return [
+        f"results/implicit_bias/{job['problem']}/{job['theta']}.parquet" for job in get_lemma_jobs()
+    ]
+
+
 def get_final_outputs():
     """Everything `rule all` asks for."""
     outputs = ["results/tables/critical_points.parquet", "results/tables/bifurcation.parquet"]
@@ -201,4 +303,26 @@ def get_final_outputs():
     ]
     if 3 in N2M1_TYPES:
         outputs += ["results/figures/bifurcation.png", "results/figures/bifurcation.pdf"]
+    outputs += [
+        f"results/tables/{table}.parquet"
+        for table in ("growth_laws", "lemma", "implicit_bias", "xor_seeds")
+    ]
+    outputs += [
+        f"results/figures/{name}.{ext}"
+        for name in [f"trajectories_{theta}" for theta in THETAS]
+        + [f"log_rule_{theta}" for theta in THETAS]
+        + ["fig5_xor", "margin_angle"]
+        for ext in ("png", "pdf")
+    ]
     return outputs
+
+
+def get_theta_flows(wildcards):
+    return [trajectory_path(problem, wildcards.theta, "flow") for problem in TRAJECTORY_PROBLEMS]
+
+
+def get_angle_tables(wildcards):
+    return [
+        f"results/implicit_bias/{job['problem']}/{job['theta']}_angles.parquet"
+        for job in get_lemma_jobs()
+    ]

@@ -36,4 +36,4 @@ rule critical_points_table:
     params:
         jobs=get_critical_points_jobs(),
     script:
-        "../scripts/critical_points_table.py"
+        "../scripts/stack_tables.py"

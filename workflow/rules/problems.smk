@@ -6,8 +6,6 @@ rule n2m1_problem:
         table="results/problems/n2m1/type{kind}_a{a}.parquet",
     log:
         "results/logs/problems/n2m1/type{kind}_a{a}.log",
-    benchmark:
-        "results/benchmarks/problems/n2m1/type{kind}_a{a}.tsv"
     conda:
         "../envs/backprop.yaml"
     threads: 1
@@ -15,7 +13,67 @@ rule n2m1_problem:
         mem_mb=500,
         runtime=5,
     params:
-        kind=lambda wildcards: int(wildcards.kind),
-        a=lambda wildcards: float(wildcards.a),
+        family="n2m1",
+        name=lambda wildcards: f"n2m1/type{wildcards.kind}_a{wildcards.a}",
+        spec=lambda wildcards: {"kind": int(wildcards.kind), "a": float(wildcards.a)},
     script:
-        "../scripts/n2m1_problem.py"
+        "../scripts/problem.py"
+
+
+rule scalar_problem:
+    output:
+        table="results/problems/scalar.parquet",
+    log:
+        "results/logs/problems/scalar.log",
+    conda:
+        "../envs/backprop.yaml"
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
+    params:
+        family="scalar",
+        name="scalar",
+        spec={},
+    script:
+        "../scripts/problem.py"
+
+
+rule random_problem:
+    output:
+        table="results/problems/random/n{n}_m{m}_{sep}_s{seed}.parquet",
+    log:
+        "results/logs/problems/random/n{n}_m{m}_{sep}_s{seed}.log",
+    conda:
+        "../envs/backprop.yaml"
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
+    params:
+        family="random",
+        name=lambda wildcards: f"random/n{wildcards.n}_m{wildcards.m}_{wildcards.sep}_s{wildcards.seed}",
+        spec=get_random_spec,
+    script:
+        "../scripts/problem.py"
+
+
+rule file_problem:
+    input:
+        data=get_data_file,
+    output:
+        table="results/problems/file/{name}.parquet",
+    log:
+        "results/logs/problems/file/{name}.log",
+    conda:
+        "../envs/backprop.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    params:
+        family="file",
+        name=lambda wildcards: f"file/{wildcards.name}",
+        spec=lambda wildcards, input: {"path": input.data, "name": wildcards.name},
+    script:
+        "../scripts/problem.py"

@@ -1,0 +1,119 @@
+# Stage "logrule": growth laws of diverging weights, the Lemma, and the implicit bias.
+
+
+rule growth_laws:
+    input:
+        problem="results/problems/{problem}.parquet",
+        trajectory="results/trajectories/{problem}/{theta}/{method}.parquet",
+    output:
+        table="results/logrule/{problem}/{theta}/{method}.parquet",
+    log:
+        "results/logs/logrule/{problem}/{theta}/{method}.log",
+    conda:
+        "../envs/backprop.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    params:
+        tail_decades=config["logrule"]["tail_decades"],
+    script:
+        "../scripts/growth_laws.py"
+
+
+rule xor_growth_laws:
+    input:
+        trajectory="results/trajectories/xor/logistic/backprop.parquet",
+    output:
+        table="results/logrule/xor/logistic/backprop.parquet",
+    log:
+        "results/logs/logrule/xor/logistic/backprop.log",
+    conda:
+        "../envs/backprop.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    params:
+        tail_decades=config["logrule"]["tail_decades"],
+    script:
+        "../scripts/growth_laws.py"
+
+
+rule growth_laws_table:
+    input:
+        tables=get_growth_law_tables,
+    output:
+        table="results/tables/growth_laws.parquet",
+    log:
+        "results/logs/tables/growth_laws.log",
+    conda:
+        "../envs/backprop.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    params:
+        jobs=get_growth_law_jobs(),
+    script:
+        "../scripts/stack_tables.py"
+
+
+rule implicit_bias:
+    input:
+        problem="results/problems/{problem}.parquet",
+        trajectory="results/trajectories/{problem}/{theta}/flow.parquet",
+    output:
+        table="results/implicit_bias/{problem}/{theta}.parquet",
+        angles="results/implicit_bias/{problem}/{theta}_angles.parquet",
+    log:
+        "results/logs/implicit_bias/{problem}/{theta}.log",
+    conda:
+        "../envs/backprop.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    params:
+        tail_decades=config["logrule"]["tail_decades"],
+    script:
+        "../scripts/implicit_bias.py"
+
+
+rule implicit_bias_table:
+    input:
+        tables=get_implicit_bias_tables,
+    output:
+        table="results/tables/implicit_bias.parquet",
+    log:
+        "results/logs/tables/implicit_bias.log",
+    conda:
+        "../envs/backprop.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    params:
+        jobs=get_lemma_jobs(),
+    script:
+        "../scripts/stack_tables.py"
+
+
+rule lemma_table:
+    input:
+        unpack(get_lemma_inputs),
+    output:
+        table="results/tables/lemma.parquet",
+    log:
+        "results/logs/tables/lemma.log",
+    conda:
+        "../envs/backprop.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    params:
+        jobs=get_lemma_jobs(),
+        tail_decades=config["logrule"]["tail_decades"],
+    script:
+        "../scripts/lemma_table.py"
