@@ -16,6 +16,7 @@ include: "workflow/rules/figures.smk"
 include: "workflow/rules/trajectories.smk"
 include: "workflow/rules/logrule.smk"
 include: "workflow/rules/figures_dynamics.smk"
+include: "workflow/rules/summary.smk"
 
 
 rule all:

@@ -22,7 +22,6 @@ from functools import cached_property
 
 import numpy as np
 from scipy import special
-from scipy.optimize import brentq
 
 LOG_2 = float(np.log(2.0))
 TWO_OVER_PI = 2.0 / np.pi
@@ -113,6 +112,8 @@ class Theta:
     @cached_property
     def curvature_turning_points(self) -> np.ndarray:
         """Zeros of c'.  Past |z| = 40 every c here is in its monotone tail, so look inside."""
+        from scipy.optimize import brentq  # only the root search needs scipy.optimize
+
         grid = np.sinh(np.linspace(-np.arcsinh(40.0), np.arcsinh(40.0), 4001))
         slope = self.curvature_slope(grid)
         turns = [

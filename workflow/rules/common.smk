@@ -159,6 +159,14 @@ TRAJECTORY_PROBLEMS = [
     *FILE_PROBLEMS,
 ]
 METHODS = ["flow", "backprop"]
+SUMMARY_TABLES = [
+    "bifurcation",
+    "critical_points",
+    "growth_laws",
+    "lemma",
+    "implicit_bias",
+    "xor_seeds",
+]
 
 
 wildcard_constraints:
@@ -303,10 +311,9 @@ def get_final_outputs():
     ]
     if 3 in N2M1_TYPES:
         outputs += ["results/figures/bifurcation.png", "results/figures/bifurcation.pdf"]
-    outputs += [
-        f"results/tables/{table}.parquet"
-        for table in ("growth_laws", "lemma", "implicit_bias", "xor_seeds")
-    ]
+    outputs += [f"results/tables/{table}.parquet" for table in SUMMARY_TABLES]
+    if 3 in N2M1_TYPES:
+        outputs.append("results/summary.md")
     outputs += [
         f"results/figures/{name}.{ext}"
         for name in [f"trajectories_{theta}" for theta in THETAS]

@@ -1,0 +1,79 @@
+"""The headline numbers of a run as Markdown, from the aggregate tables.
+
+``results/summary.md`` is what the README's Results section quotes, so every number
+there can be regenerated with ``snakemake results/summary.md``.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+
+def _markdown(frame: pd.DataFrame, floatfmt: str = ".6g") -> str:
+    """A pipe table without the optional `tabulate` dependency."""
+    cells = [[_cell(v, floatfmt) for v in row] for row in frame.itertuples(index=False)]
+    header = "| " + " | ".join(map(str, frame.columns)) + " |"
+    rule = "|" + "|".join("---" for _ in frame.columns) + "|"
+    return "\n".join([header, rule] + ["| " + " | ".join(row) + " |" for row in cells])
+
+
+def _cell(value, floatfmt: str) -> str:
+    if isinstance(value, float):
+        return "NaN" if value != value else format(value, floatfmt)
+    return str(value)
+
+
+def bifurcation_section(bifurcation: pd.DataFrame) -> str:
+    table = bifurcation[["theta", "a_star", "x_fold", "second_minimum_at_infinity"]]
+    return "### Where the second minimum of type 3 is born\n\n" + _markdown(table, ".7g")
+
+
+def type3_section(critical: pd.DataFrame, a: float) -> str:
+    rows = critical[(critical["type"] == 3) & (critical["a"] == a)]
+    table = rows[["theta", "x", "E", "kind", "at_infinity"]]
+    return f"### Critical points of type 3 with a = {a:g}\n\n" + _markdown(table)
+
+
+def growth_section(laws: pd.DataFrame) -> str:
+    norms = laws[(laws["coordinate"] == "norm") & (laws["seed"] == laws["seed"].min())]
+    norms = norms[norms["problem"].isin(["scalar"]) | norms["theory_coef"].notna()]
+    table = norms[["problem", "theta", "method", "law", "coef", "theory_law", "theory_coef"]]
+    return "### Growth law of ||x(t)|| (first start), fitted against predicted\n\n" + _markdown(
+        table, ".4g"
+    )
+
+
+def lemma_section(lemma: pd.DataFrame) -> str:
+    grouped = (
+        lemma.groupby(["separable", "theta"], sort=True)[["n_runs", "n_diverged"]]
+        .sum()
+        .reset_index()
+    )
+    return "### The Lemma: gradient-flow runs that diverge\n\n" + _markdown(grouped)
+
+
+def bias_section(bias: pd.DataFrame) -> str:
+    rows = bias[bias["separable"]]
+    table = rows[["problem", "theta", "svm_norm", "t_normdot_tail", "predicted", "angle_final"]]
+    return "### Implicit bias on separable problems\n\n" + _markdown(table, ".4g")
+
+
+def xor_section(seeds: pd.DataFrame) -> str:
+    solved = int(seeds["solved"].sum())
+    return (
+        "### XOR (Figure 5)\n\n"
+        f"{solved} of {len(seeds)} seeds solve XOR (every |out - target| < 0.1); "
+        f"{len(seeds) - solved} stall."
+    )
+
+
+def summary_markdown(tables: dict[str, pd.DataFrame], type3_a: float) -> str:
+    parts = [
+        bifurcation_section(tables["bifurcation"]),
+        type3_section(tables["critical_points"], type3_a),
+        growth_section(tables["growth_laws"]),
+        lemma_section(tables["lemma"]),
+        bias_section(tables["implicit_bias"]),
+        xor_section(tables["xor_seeds"]),
+    ]
+    return "\n\n".join(parts) + "\n"

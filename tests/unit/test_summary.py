@@ -1,0 +1,61 @@
+"""The Markdown summary quotes the tables it is given."""
+
+import pandas as pd
+
+from backprop_landscape.summary import summary_markdown
+
+
+def test_summary_quotes_the_tables():
+    tables = {
+        "bifurcation": pd.DataFrame(
+            {
+                "theta": ["tanh"],
+                "a_star": [2.0],
+                "x_fold": [float("nan")],
+                "second_minimum_at_infinity": [True],
+            }
+        ),
+        "critical_points": pd.DataFrame(
+            {
+                "type": [3, 3],
+                "a": [10.0, 10.0],
+                "theta": ["tanh"] * 2,
+                "x": [-0.097491, float("inf")],
+                "E": [1.26588, 4.0],
+                "kind": ["min", "min"],
+                "at_infinity": [False, True],
+            }
+        ),
+        "growth_laws": pd.DataFrame(
+            {
+                "problem": ["scalar"],
+                "theta": ["tanh"],
+                "method": ["flow"],
+                "seed": [0],
+                "coordinate": ["norm"],
+                "law": ["log"],
+                "coef": [0.25],
+                "theory_law": ["log"],
+                "theory_coef": [0.25],
+            }
+        ),
+        "lemma": pd.DataFrame(
+            {"separable": [True], "theta": ["tanh"], "n_runs": [4], "n_diverged": [4]}
+        ),
+        "implicit_bias": pd.DataFrame(
+            {
+                "problem": ["scalar"],
+                "theta": ["tanh"],
+                "separable": [True],
+                "svm_norm": [1.0],
+                "t_normdot_tail": [0.25],
+                "predicted": [0.25],
+                "angle_final": [0.0],
+            }
+        ),
+        "xor_seeds": pd.DataFrame({"seed": [0, 1], "solved": [True, False]}),
+    }
+    text = summary_markdown(tables, 10.0)
+    assert "| tanh | 2 | NaN | True |" in text
+    assert "| tanh | inf | 4 | min | True |" in text
+    assert "1 of 2 seeds solve XOR" in text
