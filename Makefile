@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 CORES ?= 8
 LINT_PATHS := src tests workflow/scripts benchmarks
 
-.PHONY: all run test lint report bench clean
+.PHONY: all run unlock test lint report bench clean
 
 all: run
 
@@ -18,9 +18,13 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	touch $(STAMP)
 
-## run: the whole workflow on config.yaml
+## run: the whole workflow on config.yaml; after a crash it reruns the jobs that were running
 run: $(STAMP)
-	$(BIN)/snakemake --cores $(CORES)
+	$(BIN)/snakemake --cores $(CORES) --rerun-incomplete
+
+## unlock: remove the lock a killed run left (only when no other snakemake runs here)
+unlock: $(STAMP)
+	$(BIN)/snakemake --unlock
 
 ## report: results/report.html from a finished run
 report: run

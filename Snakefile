@@ -17,6 +17,7 @@ include: "workflow/rules/trajectories.smk"
 include: "workflow/rules/logrule.smk"
 include: "workflow/rules/figures_dynamics.smk"
 include: "workflow/rules/summary.smk"
+include: "workflow/rules/manifest.smk"
 
 
 rule all:

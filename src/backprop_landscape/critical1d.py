@@ -32,7 +32,7 @@ from .tails import dominance_start, energy_tail
 from .theta import Theta
 
 JUMP_PROBE = 1e-300  # one-sided probe of theta'' at its jump (softsign)
-RESOLUTION = 1e-9  # roots closer than this (relative to max(1, |x|)) count as one
+RESOLUTION = 1e-9  # roots closer than this (relative to max(1/max|s|, |x|)) count as one
 TAIL_MARGIN = 4.0  # leading term must beat the others by this factor beyond X
 
 
@@ -45,7 +45,7 @@ class SignedDerivative:
         self.theta = theta
         self.log_2s = np.log(2.0 * np.abs(self.s))
         self.term_sign = -np.sign(self.s)
-        self.log_2s2 = np.log(2.0 * self.s * self.s)
+        self.log_2s2 = np.log(2.0) + 2.0 * np.log(np.abs(self.s))  # s^2 may underflow
 
     def __call__(self, x: float) -> tuple[float, float]:
         z = self.s * x
@@ -117,6 +117,8 @@ def critical_roots(slopes, theta: Theta) -> tuple[list[float], list[str], float]
     if deriv.s.size == 0:
         raise ValueError("E is constant: every row of A~ is zero")
     X = _search_range(slopes, theta)
+    # E varies on the scale 1 / max|s| near 0: the resolution is relative to that or to |x|.
+    scale = 1.0 / float(np.abs(deriv.s).max())
     cache: dict[float, tuple[float, float]] = {}
 
     def at(x):
@@ -133,7 +135,7 @@ def critical_roots(slopes, theta: Theta) -> tuple[list[float], list[str], float]
         lo, hi = stack.pop()
         (s_lo, l_lo), (s_hi, l_hi) = at(lo), at(hi)
         width = hi - lo
-        resolved = width <= RESOLUTION * max(1.0, abs(lo), abs(hi))
+        resolved = width <= RESOLUTION * max(scale, abs(lo), abs(hi))
         lower, upper, log_scale = deriv.curvature_range(lo, hi)
         monotone = lower > 0 or upper < 0
         if s_lo * s_hi < 0 and (monotone or resolved):
@@ -152,14 +154,14 @@ def critical_roots(slopes, theta: Theta) -> tuple[list[float], list[str], float]
         else:
             mid = 0.5 * (lo + hi)
             stack += [(lo, mid), (mid, hi)]
-    return _merge(roots), X
+    return _merge(roots, scale), X
 
 
-def _merge(roots: list[tuple[float, str]]) -> list[tuple[float, str]]:
+def _merge(roots: list[tuple[float, str]], scale: float) -> list[tuple[float, str]]:
     """Sort and drop repeats found from both sides of an interval edge."""
     merged: list[tuple[float, str]] = []
     for x, kind in sorted(roots):
-        if merged and abs(x - merged[-1][0]) <= 2 * RESOLUTION * max(1.0, abs(x)):
+        if merged and abs(x - merged[-1][0]) <= 2 * RESOLUTION * max(scale, abs(x)):
             continue
         merged.append((x, kind))
     return merged

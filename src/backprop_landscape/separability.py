@@ -158,8 +158,11 @@ def max_margin_solution(A_tilde) -> MaxMargin:
     solve min ||E u - f|| over u >= 0 and put r = E u - f; then w_hat = -r[:m] / r[m] and
     alpha = u / (1 - sum u).  NNLS is an active-set method that ends on the exact
     support, so no step size or tolerance shapes the answer.  Duplicate rows are merged
-    first (they would share one multiplier arbitrarily) and rows are scaled to unit
-    maximum norm, which changes w by that factor only.
+    first (they would share one multiplier arbitrarily).  The rows are scaled by
+    ||w_LP||, the norm of the LP's separating direction (A~ w_LP >= 1, and ||w_LP|| is
+    within sqrt(m) of ||w_hat||), so the scaled solution has norm between 1/sqrt(m) and 1
+    and r[m] = -1/(1 + ||w||^2) keeps full precision, however small the margin is next
+    to the longest row.  The answer is then re-solved exactly on its support.
 
     Raises
     ------
@@ -176,11 +179,12 @@ def max_margin_solution(A_tilde) -> MaxMargin:
             "combination of them is zero), so no w has A~ w >= 1 and there is no max margin"
         )
     unique, first = np.unique(A, axis=0, return_index=True)
-    scale = float(np.max(np.linalg.norm(unique, axis=1)))
+    scale = 1.0 / float(np.linalg.norm(separation.w))
     w_scaled, alpha_scaled = _least_distance(unique / scale)
     w_hat = w_scaled / scale
     # w = w_scaled / s = (A~/s)' alpha_scaled / s = A~' (alpha_scaled / s^2).
     alpha_unique = alpha_scaled / scale**2
+    w_hat, alpha_unique = _polish_on_support(unique, w_hat, alpha_unique)
     alpha = np.zeros(A.shape[0])
     alpha[first] = alpha_unique  # each duplicate group's multiplier goes to its first row
     kkt = kkt_violation(A, w_hat, alpha)
@@ -203,16 +207,17 @@ def kkt_violation(A_tilde, w, alpha) -> float:
     """Largest relative violation of the KKT conditions of min ||w||^2/2 s.t. A~ w >= 1.
 
     Primal feasibility A~ w >= 1, dual feasibility alpha >= 0, stationarity
-    w = A~' alpha, complementary slackness alpha_i (a_i . w - 1) = 0; the last two are
-    slacks are measured in units of max(1, max_i ||a_i|| ||w||), the rounding scale of
-    a_i . w, and the last two are relative to ||w|| and to ||alpha||_1.
+    w = A~' alpha, complementary slackness alpha_i (a_i . w - 1) = 0.  Row i's slack is
+    measured in units of max(1, ||a_i|| ||w||), the rounding scale of a_i . w (per row,
+    so that a short row is not excused by a long one); stationarity is relative to ||w||,
+    and the multipliers to ||alpha||_1.
     """
     A = _as_matrix(A_tilde)
     w = np.asarray(w, dtype=float)
     alpha = np.asarray(alpha, dtype=float)
-    # a_i . w carries rounding of order eps ||a_i|| ||w||: measure the slacks on that scale.
+    # a_i . w carries rounding of order eps ||a_i|| ||w||: measure each slack on that scale.
     w_norm = float(np.linalg.norm(w))
-    z_scale = max(1.0, float(np.max(np.linalg.norm(A, axis=1))) * w_norm)
+    z_scale = np.maximum(1.0, np.linalg.norm(A, axis=1) * w_norm)
     slack = (A @ w - 1.0) / z_scale
     alpha_sum = max(float(np.sum(np.abs(alpha))), 1.0)
     return max(
@@ -221,6 +226,28 @@ def kkt_violation(A_tilde, w, alpha) -> float:
         float(np.linalg.norm(w - A.T @ alpha)) / max(w_norm, 1.0),
         float(np.max(np.abs(alpha * slack), initial=0.0)) / alpha_sum,
     )
+
+
+def _polish_on_support(A: np.ndarray, w: np.ndarray, alpha: np.ndarray):
+    """Re-solve the KKT conditions exactly on the support that NNLS found.
+
+    The least-distance transform recovers w from r[m] = -1/(1 + ||w||^2) (rows scaled to
+    unit maximum norm), so w loses relative accuracy ~ eps ||w||^2 when the margin is
+    small next to the longest row: with rows of norm 1e4 and 1e-4 the support rows can
+    end up at a . w = 0.89 instead of 1.  On the support S the conditions are linear,
+    A_S w = 1 and w = A_S' alpha_S: the minimum-norm solution of A_S w = 1 is that w.
+    It is kept when it satisfies the KKT conditions at least as well as the NNLS answer.
+    """
+    support = alpha > 0
+    if not support.any():
+        return w, alpha
+    A_S = A[support]
+    w_exact = np.linalg.lstsq(A_S, np.ones(A_S.shape[0]), rcond=None)[0]
+    alpha_exact = np.zeros_like(alpha)
+    alpha_exact[support] = np.linalg.lstsq(A_S.T, w_exact, rcond=None)[0]
+    if kkt_violation(A, w_exact, alpha_exact) <= kkt_violation(A, w, alpha):
+        return w_exact, alpha_exact
+    return w, alpha
 
 
 def _least_distance(A: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

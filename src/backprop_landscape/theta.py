@@ -253,14 +253,13 @@ class Softsign(Theta):
         return (1.0 + (np.abs(z) - z)) / (1.0 + np.abs(z))
 
     def d1(self, z):
-        return 1.0 / np.square(1.0 + np.abs(np.asarray(z, dtype=float)))
+        return np.square(_reciprocal_one_plus_abs(z))
 
     def d2(self, z):
-        z = np.asarray(z, dtype=float)
-        return -2.0 * np.sign(z) / (1.0 + np.abs(z)) ** 3
+        return -2.0 * np.sign(z) * _reciprocal_one_plus_abs(z) ** 3
 
     def d3(self, z):
-        return 6.0 / (1.0 + np.abs(np.asarray(z, dtype=float))) ** 4
+        return 6.0 * _reciprocal_one_plus_abs(z) ** 4
 
     def log_one_minus(self, z):
         z = np.asarray(z, dtype=float)
@@ -271,6 +270,11 @@ class Softsign(Theta):
 
     def log_abs_d2(self, z):
         return LOG_2 - 3.0 * np.log1p(np.abs(np.asarray(z, dtype=float)))
+
+
+def _reciprocal_one_plus_abs(z):
+    """1 / (1 + |z|): its powers underflow quietly where (1 + |z|)^k would overflow."""
+    return 1.0 / (1.0 + np.abs(np.asarray(z, dtype=float)))
 
 
 def _clipped_square(z):

@@ -16,7 +16,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from backprop_landscape.io import read_table
+import backprop_landscape
+from backprop_landscape.io import git_commit, read_provenance, read_table
+from backprop_landscape.manifest import file_sha256, read_manifest
 from backprop_landscape.theta import THETA_NAMES
 
 pytestmark = pytest.mark.workflow
@@ -28,7 +30,7 @@ TINY_CONFIG = {
     "n2m1": {"types": [2, 3], "a": [1, 10]},
     "figures": {"paper_theta": "tanh", "case2_a": 1, "case3_a": 10},
     "random": {"n": [6], "m": [2], "seeds": [0]},
-    "data_files": {"toy": "toy.csv"},
+    "data_files": {"toy": "toy.csv", "line": "line.csv"},
     "trajectories": {
         "n2m1_a": [10],
         "t_max": 1e6,
@@ -49,6 +51,8 @@ TINY_CONFIG = {
     },
     "logrule": {"tail_decades": 1.5},
 }
+# One weight, the type-3 example with a = 10 written as data: rows (1, -10), labels +1.
+LINE_CSV = "u1,y\n1,1\n-10,1\n"
 # A separable user data set: y = sign(u1 + u2).
 TOY_CSV = "u1,u2,y\n1,0.5,1\n-0.3,2,1\n-1,-1,0\n0.2,-0.9,0\n2,-1,1\n"
 
@@ -59,6 +63,7 @@ BIFURCATION_COLUMNS = ["theta", "a_star", "x_fold", "second_minimum_at_infinity"
 def copy_workflow(folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "toy.csv").write_text(TOY_CSV)
+    (folder / "line.csv").write_text(LINE_CSV)
     shutil.copy(REPO / "Snakefile", folder / "Snakefile")
     shutil.copytree(
         REPO / "workflow", folder / "workflow", ignore=shutil.ignore_patterns("__pycache__")
@@ -178,6 +183,14 @@ def test_run_writes_section_3_tables(finished_run):
         assert (finished_run / f"results/figures/{name}.png").stat().st_size > 0
 
 
+def test_one_weight_file_gets_every_critical_point(finished_run):
+    """file/line is n2m1/type3_a10 in disguise: the same critical points."""
+    for theta in ("tanh", "atan"):
+        mine = read_table(finished_run / f"results/minima/file/line/{theta}.parquet")
+        paper = read_table(finished_run / f"results/minima/n2m1/type3_a10/{theta}.parquet")
+        assert mine.equals(paper)
+
+
 def test_no_job_logged_a_numpy_warning(finished_run):
     logs = list((finished_run / "results/logs").rglob("*.log"))
     assert logs
@@ -214,6 +227,8 @@ def test_new_a_value_runs_only_new_jobs(finished_run):
         critical_points_1d=4,  # those two problems times two thetas
         critical_points_table=1,
         bifurcation_figure=1,
+        summary=1,  # it quotes the critical-points table
+        manifest=1,  # it lists every table
         all=1,
     )
 
@@ -222,7 +237,8 @@ def test_new_a_value_runs_only_new_jobs(finished_run):
     ("figures", "expected"),
     [
         # case3_a = 1 is already in the sweep: only Figures 2 and 4 are redrawn.
-        ({"case3_a": 1}, Counter(paper_figure=4, all=1)),
+        # The summary quotes the critical points at case3_a: it is redone too.
+        ({"case3_a": 1}, Counter(paper_figure=4, summary=1, all=1)),
         # paper_theta only changes the titles of the old and the new paper theta.
         ({"paper_theta": "erf"}, Counter(paper_figure=4, all=1)),
     ],
@@ -253,6 +269,58 @@ BAD_CONFIGS = {
         ["trajectories.t_max", "forever"],
     ),
     "bad data file name": ({"data_files": {"a/b": "x.csv"}}, ["data_files", "a/b"]),
+    "data file not a string": (
+        {"data_files": {"toy": 5}},
+        ["data_files.toy = 5", "not of type 'string'"],
+    ),
+    "zero per_decade": (
+        {"trajectories": {**TINY_CONFIG["trajectories"], "per_decade": 0}},
+        ["trajectories.per_decade = 0", "minimum"],
+    ),
+    "fractional hidden": (
+        {"xor": {**TINY_CONFIG["xor"], "hidden": 2.5}},
+        ["xor.hidden = 2.5", "integer"],
+    ),
+    "boolean seeds": (
+        {"xor": {**TINY_CONFIG["xor"], "seeds": True}},
+        ["xor.seeds = True", "integer"],
+    ),
+    "negative seed": ({"random": {"n": [6], "m": [2], "seeds": [-1]}}, ["random.seeds[0] = -1"]),
+    "text tail_decades": ({"logrule": {"tail_decades": "abc"}}, ["logrule.tail_decades", "'abc'"]),
+    "unknown paper theta": (
+        {"figures": {**TINY_CONFIG["figures"], "paper_theta": "relu"}},
+        ["figures.paper_theta = 'relu'"],
+    ),
+    "unknown n2m1 type": ({"n2m1": {"types": [2, 4], "a": [1]}}, ["n2m1.types[1] = 4"]),
+    "nan value": (
+        {"trajectories": {**TINY_CONFIG["trajectories"], "start_scale": float("nan")}},
+        ["trajectories.start_scale = nan", "not a finite number"],
+    ),
+    "infinite eta": (
+        {"xor": {**TINY_CONFIG["xor"], "eta": float("inf")}},
+        ["xor.eta = inf", "not a finite number"],
+    ),
+    # The critical-point search is checked up to 1e12 (tests/unit/test_extremes.py).
+    "a too large": (
+        {"n2m1": {"types": [3], "a": [1, 1e13]}},
+        ["n2m1.a[1] = 10000000000000.0", "maximum"],
+    ),
+    # Keys that are each valid but do not fit together (see backprop_landscape.configcheck).
+    "n not above m": (
+        {"random": {"n": [3, 8], "m": [3], "seeds": [0]}},
+        ["random.n = [3, 8]", "random.m = [3]", "n must exceed every m"],
+    ),
+    "tail longer than the trajectories": (
+        {"logrule": {"tail_decades": 4}},
+        ["logrule.tail_decades = 4", "trajectories.backprop_steps = 2000", "xor.epochs = 3000"],
+    ),
+    "too few samples in the tail": (
+        {
+            "trajectories": {**TINY_CONFIG["trajectories"], "per_decade": 4},
+            "logrule": {"tail_decades": 1},
+        },
+        ["logrule.tail_decades = 1", "trajectories.per_decade = 4", "only 5 samples"],
+    ),
 }
 
 
@@ -288,3 +356,31 @@ def test_numbers_written_as_text_are_numbers(tmp_path):
     assert "results/problems/n2m1/type3_a10.parquet" in result.stdout
     assert "results/problems/n2m1/type3_a2.parquet" in result.stdout
     assert "results/problems/n2m1/type2_a1.parquet" in result.stdout
+
+
+def test_every_table_records_params_version_and_commit(finished_run):
+    paths = sorted((finished_run / "results").rglob("*.parquet"))
+    assert len(paths) > 50
+    for path in paths:
+        info = read_provenance(path)
+        assert set(info) == {"params", "package_version", "git_commit"}, path
+        assert isinstance(info["params"], dict) and info["params"], path
+        assert info["package_version"] == backprop_landscape.__version__, path
+        assert info["git_commit"] == git_commit(), path
+
+
+def test_manifest_lists_every_table_with_its_checksum(finished_run):
+    manifest = read_manifest(finished_run / "results/manifest.tsv")
+    on_disk = sorted(
+        path.relative_to(finished_run).as_posix()
+        for path in (finished_run / "results").rglob("*.parquet")
+    )
+    assert list(manifest["path"]) == on_disk  # every table, sorted, each once
+    aggregates = manifest[manifest["stage"] == "tables"]["path"]
+    assert {f"results/tables/{name}.parquet" for name in ("critical_points", "lemma")} <= set(
+        aggregates
+    )
+    for row in manifest.itertuples():
+        path = finished_run / row.path
+        assert row.sha256 == file_sha256(path) and row.bytes == path.stat().st_size
+        assert row.rows == len(read_table(path))

@@ -5,6 +5,7 @@ any job runs, with a message that names the key and the value.
 """
 
 import math
+import re
 from pathlib import Path
 
 import jsonschema
@@ -12,6 +13,7 @@ import yaml
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import min_version, validate
 
+from backprop_landscape.configcheck import consistency_errors
 from backprop_landscape.problems import n2m1_name, random_name
 
 min_version("9.0")
@@ -113,6 +115,9 @@ def check_config(config):
             raise
         raise WorkflowError(f"Bad config: {describe_config_error(cause)}") from None
     _reject_non_finite(config)
+    errors = consistency_errors(config)  # what one key's schema cannot see
+    if errors:
+        raise WorkflowError("\n".join(f"Bad config: {message}" for message in errors))
 
 
 check_config(config)
@@ -152,6 +157,24 @@ RANDOM_PROBLEMS = {
 }
 DATA_FILES = dict(config.get("data_files") or {})
 FILE_PROBLEMS = [f"file/{name}" for name in DATA_FILES]
+
+
+def input_width(path):
+    """Number of u columns of a data file, read from its header only (cheap at DAG time)."""
+    if not Path(path).is_file():
+        raise WorkflowError(f"data file {path} (config data_files) does not exist")
+    if str(path).lower().endswith(".csv"):
+        with open(path) as handle:
+            names = handle.readline().strip().split(",")
+    else:
+        import pyarrow.parquet as pq
+
+        names = pq.read_schema(path).names
+    return sum(1 for name in names if re.fullmatch(r"u[1-9][0-9]*", name.strip()))
+
+
+# User files with one weight also get every critical point (m >= 2: issue of its own).
+ONE_WEIGHT_FILES = [f"file/{name}" for name, path in DATA_FILES.items() if input_width(path) == 1]
 TRAJECTORY_PROBLEMS = [
     "scalar",
     *dict.fromkeys(n2m1_name(3, a) for a in config["trajectories"]["n2m1_a"]),
@@ -311,6 +334,9 @@ def get_final_outputs():
     ]
     if 3 in N2M1_TYPES:
         outputs += ["results/figures/bifurcation.png", "results/figures/bifurcation.pdf"]
+    outputs += [
+        critical_points_path(problem, theta) for problem in ONE_WEIGHT_FILES for theta in THETAS
+    ]
     outputs += [f"results/tables/{table}.parquet" for table in SUMMARY_TABLES]
     if 3 in N2M1_TYPES:
         outputs.append("results/summary.md")
@@ -321,6 +347,7 @@ def get_final_outputs():
         + ["fig5_xor", "margin_angle"]
         for ext in ("png", "pdf")
     ]
+    outputs.append("results/manifest.tsv")
     return outputs
 
 
@@ -333,3 +360,18 @@ def get_angle_tables(wildcards):
         f"results/implicit_bias/{job['problem']}/{job['theta']}_angles.parquet"
         for job in get_lemma_jobs()
     ]
+
+
+def get_manifest_tables(wildcards):
+    """Every Parquet table the run writes: the aggregates and each job's own table."""
+    figure_problems = [get_paper_figure_problem(fig) for fig in (1, 2)]
+    problems = dict.fromkeys([*N2M1_PROBLEMS, *figure_problems, *TRAJECTORY_PROBLEMS])
+    tables = list(get_final_outputs())
+    tables += [problem_path(problem) for problem in problems]
+    tables += get_critical_points_tables(wildcards)
+    tables += [critical_points_path(p, theta) for p in figure_problems for theta in THETAS]
+    tables += get_bifurcation_tables(wildcards)
+    tables += [trajectory_path(**job) for job in get_growth_law_jobs()]
+    tables += get_growth_law_tables(wildcards)
+    tables += get_implicit_bias_tables(wildcards) + get_angle_tables(wildcards)
+    return sorted(set(path for path in tables if path.endswith(".parquet")))
