@@ -39,6 +39,8 @@ def main(selected: list[str]) -> None:
                 "baseline_s": round(baseline, 3),
                 "ratio": round(ours / baseline, 3) if baseline > 0 else None,
             }
+            if entry.get("note"):
+                print(f"  {entry['name']}: {entry['note']}")
 
     width = max([len(name) for name in summary] + [4])
     print(f"\n{os.cpu_count()} CPUs")
@@ -48,6 +50,8 @@ def main(selected: list[str]) -> None:
         print(f"{name:<{width}}  {ours:>9.2f}  {baseline:>10.2f}  {ratio:>6}")
 
     SUMMARY.parent.mkdir(parents=True, exist_ok=True)
+    if selected and SUMMARY.exists():  # a partial run updates its entries, keeps the rest
+        summary = {**json.loads(SUMMARY.read_text()), **summary}
     SUMMARY.write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
     print(f"\nwrote {SUMMARY.relative_to(HERE.parent)}")
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .trajectories import log_step_grid, log_time_grid
+from .grids import log_step_grid, log_time_grid
 
 # fit_growth's default min_points: fewer tail samples than this cannot be fitted.
 MIN_TAIL_POINTS = 6
