@@ -152,6 +152,16 @@ def _reduced(problem_frame: pd.DataFrame):
     return reduce_signs(data.A, data.y)
 
 
+def theory_for_problem(problem_frame: pd.DataFrame, name: str, theta_name: str) -> dict:
+    """:func:`theory_for` from a problem table: max-margin direction if it is separable."""
+    from .separability import is_separable, max_margin
+    from .theta import get_theta
+
+    A_tilde = _reduced(problem_frame)
+    w_hat = max_margin(A_tilde)[0] if is_separable(A_tilde) else None
+    return theory_for(get_theta(theta_name), w_hat, scalar=name == "scalar")
+
+
 def lemma_row(problem_frame: pd.DataFrame, flow: pd.DataFrame, decades=TAIL_DECADES) -> dict:
     """Separability (LP), the Lemma's own hypothesis, and how many flow runs diverge."""
     from .separability import is_separable, lemma_hypothesis
