@@ -17,6 +17,9 @@ include: "workflow/rules/trajectories.smk"
 include: "workflow/rules/logrule.smk"
 include: "workflow/rules/figures_dynamics.smk"
 include: "workflow/rules/summary.smk"
+include: "workflow/rules/questions_minima.smk"
+include: "workflow/rules/questions_relaxation.smk"
+include: "workflow/rules/questions_extrapolation.smk"
 include: "workflow/rules/manifest.smk"
 
 

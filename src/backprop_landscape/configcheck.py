@@ -6,6 +6,7 @@ into a run on a config that could never work:
 
 * a non-separable random problem needs n > m (n <= m Gaussian rows are independent, so
   every labelling is separable): every n of ``random.n`` must exceed every m;
+* the same for ``minima.random``; ``minima.thetas`` must be among ``thetas``;
 * the growth-law fits use the last ``logrule.tail_decades`` decades of each trajectory:
   the trajectories must span more than that, with at least
   :data:`growth.MIN_TAIL_POINTS` samples in it.
@@ -46,6 +47,21 @@ def consistency_errors(config: dict) -> list[str]:
             f"invalid config value random.n = {random['n']!r} with random.m = "
             f"{random['m']!r}: every n must exceed every m, because each (n, m) also gives "
             "a non-separable problem, and n <= m Gaussian inputs are always separable"
+        )
+
+    minima = config["minima"]
+    sizes = minima["random"]
+    if sizes["n"] and sizes["m"] and min(sizes["n"]) <= max(sizes["m"]):
+        errors.append(
+            f"invalid config value minima.random.n = {sizes['n']!r} with minima.random.m = "
+            f"{sizes['m']!r}: every n must exceed every m, since random labels of n <= m "
+            "Gaussian inputs are always separable"
+        )
+    missing = [theta for theta in minima["thetas"] if theta not in config["thetas"]]
+    if missing:
+        errors.append(
+            f"invalid config value minima.thetas = {minima['thetas']!r}: {', '.join(missing)} "
+            f"not in thetas = {config['thetas']!r}"
         )
 
     decades = config["logrule"]["tail_decades"]

@@ -64,6 +64,27 @@ def random_name(n: int, m: int, separable: bool, seed: int) -> str:
     return f"random/n{int(n)}_m{int(m)}_{'sep' if separable else 'nonsep'}_s{int(seed)}"
 
 
+def product_name(m: int, a: float) -> str:
+    return f"product/m{int(m)}_a{format_a(a)}"
+
+
+def product_problem(m: int, a: float) -> Problem:
+    """m independent copies of the type-3 example: A block diagonal, block (1, -a)'.
+
+    E(x) is the sum of the blocks' one-weight energies E_3(x_j), so every local minimum
+    is a choice of one minimum per block: k^m of them when a block has k (for tanh and
+    a > 2, k = 2: one finite and one at infinity).  This is the simplest landscape whose
+    count of minima grows exponentially in m, the phenomenon Auer, Herbster and Warmuth
+    (1996) showed for a single neuron.
+    """
+    if isinstance(m, bool) or not isinstance(m, int | np.integer) or m < 1:
+        raise ValueError(f"product m must be an integer >= 1; got m = {m!r}")
+    block = n2m1_problem(3, a).A  # validates a
+    A = np.kron(np.eye(int(m)), block)
+    meta = {"m": int(m), "a": float(a)}
+    return Problem(product_name(m, a), A, np.ones(2 * int(m), dtype=np.int64), meta)
+
+
 def build_problem(family: str, params: dict) -> Problem:
     """The problem of a family from its parameters (what a problems-stage job receives)."""
     if family == "n2m1":
@@ -76,6 +97,14 @@ def build_problem(family: str, params: dict) -> Problem:
         n, m, seed, separable = (params[k] for k in ("n", "m", "seed", "separable"))
         A, y = random_problem(n, m, seed, separable)
         return Problem(random_name(n, m, separable, seed), A, y, dict(params))
+    if family == "product":
+        return product_problem(params["m"], params["a"])
+    if family == "task":
+        from .tasks import task_data, task_name
+
+        task, n, seed, shuffled = (params[k] for k in ("task", "n", "seed", "shuffled"))
+        A, y = task_data(task, n, seed, shuffled)
+        return Problem(task_name(task, n, seed, shuffled), A, y, dict(params))
     if family == "file":
         from .datafile import read_data_file
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .minima_counts import product_prediction
+
 
 def _markdown(frame: pd.DataFrame, floatfmt: str = ".6g") -> str:
     """A pipe table without the optional `tabulate` dependency."""
@@ -67,6 +69,62 @@ def xor_section(seeds: pd.DataFrame) -> str:
     )
 
 
+def _spread(values: pd.Series) -> str:
+    """Median and range over seeds: "9 (5-21)"."""
+    lo, mid, hi = values.min(), values.median(), values.max()
+    return f"{mid:g}" if lo == hi else f"{mid:g} ({lo:g}-{hi:g})"
+
+
+def minima_count_section(counts: pd.DataFrame) -> str:
+    """Open question 1: minima against m, random labels (over seeds) and products."""
+    parts = ["### Open question 1: local minima found against m"]
+    random = counts[counts["family"] == "random"]
+    if len(random):
+        table = (
+            random.groupby(["theta", "n", "m"], sort=True)
+            .agg(
+                seeds=("seed", "size"),
+                finite=("n_finite", _spread),
+                at_infinity=("n_at_infinity", _spread),
+                global_basin=("global_basin", _spread),
+                undecided=("undecided_fraction", "max"),
+            )
+            .reset_index()
+        )
+        parts.append(
+            "Random labels, median (range) over seeds; global_basin is the share of starts "
+            "that reach the global minimum, undecided the largest share of starts left "
+            "undecided:\n\n" + _markdown(table, ".3g")
+        )
+    product = product_prediction(counts)
+    if len(product):
+        parts.append(
+            "Product family (k minima per block, k^m predicted):\n\n" + _markdown(product, ".4g")
+        )
+    return "\n\n".join(parts)
+
+
+def task_section(counts: pd.DataFrame) -> str:
+    """Open question 2: structured tasks beside the same inputs with shuffled labels."""
+    tasks = counts[counts["family"] == "task"]
+    table = (
+        tasks.assign(labels=tasks["shuffled"].map({False: "structured", True: "shuffled"}))
+        .groupby(["theta", "task", "n", "labels"], sort=True)
+        .agg(
+            seeds=("seed", "size"),
+            minima=("n_minima", _spread),
+            at_infinity=("n_at_infinity", _spread),
+            global_basin=("global_basin", _spread),
+            E_global=("E_global", _spread),
+        )
+        .reset_index()
+    )
+    return (
+        "### Open question 2: structured tasks against shuffled labels\n\n"
+        "Median (range) over seeds:\n\n" + _markdown(table, ".3g")
+    )
+
+
 def summary_markdown(tables: dict[str, pd.DataFrame], type3_a: float) -> str:
     parts = [
         bifurcation_section(tables["bifurcation"]),
@@ -75,5 +133,8 @@ def summary_markdown(tables: dict[str, pd.DataFrame], type3_a: float) -> str:
         lemma_section(tables["lemma"]),
         bias_section(tables["implicit_bias"]),
         xor_section(tables["xor_seeds"]),
+        minima_count_section(tables["minima_counts"]),
     ]
+    if (tables["minima_counts"]["family"] == "task").any():
+        parts.append(task_section(tables["minima_counts"]))
     return "\n\n".join(parts) + "\n"

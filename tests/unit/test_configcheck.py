@@ -25,6 +25,7 @@ def config(**changes):
     base["xor"]["epochs"] = int(float(base["xor"]["epochs"]))
     for section, values in changes.items():
         base[section] = {**base[section], **values}
+
     return base
 
 
@@ -39,6 +40,19 @@ def test_min_tail_points_is_what_the_fit_needs():
 def test_random_n_must_exceed_every_m():
     (message,) = consistency_errors(config(random={"n": [4, 10], "m": [2, 4], "seeds": [0]}))
     assert "random.n = [4, 10]" in message and "random.m = [2, 4]" in message
+
+
+def test_minima_random_n_must_exceed_every_m():
+    sizes = {"n": [6], "m": [2, 6], "seeds": [0]}
+    (message,) = consistency_errors(config(minima={"random": sizes}))
+    assert "minima.random.n = [6]" in message and "minima.random.m = [2, 6]" in message
+
+
+def test_minima_thetas_must_be_studied_thetas():
+    changed = config(minima={"thetas": ["tanh", "erf"]})
+    changed["thetas"] = ["tanh", "atan"]
+    (message,) = consistency_errors(changed)
+    assert "minima.thetas" in message and "erf" in message
 
 
 def test_tail_longer_than_backprop_names_the_keys():

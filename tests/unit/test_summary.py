@@ -2,6 +2,7 @@
 
 import pandas as pd
 
+from backprop_landscape.minima_counts import count_minima
 from backprop_landscape.summary import summary_markdown
 
 
@@ -54,8 +55,22 @@ def test_summary_quotes_the_tables():
             }
         ),
         "xor_seeds": pd.DataFrame({"seed": [0, 1], "solved": [True, False]}),
+        "minima_counts": count_minima(
+            pd.DataFrame(
+                {
+                    "problem": ["product/m1_a10"] * 2 + ["task/grid_n8_s0"],
+                    "theta": ["tanh"] * 3,
+                    "E": [1.27, 4.0, 3.5],
+                    "at_infinity": [False, True, False],
+                    "basin_fraction": [0.7, 0.3, 1.0],
+                }
+            ),
+            {"product/m1_a10": (2, 1), "task/grid_n8_s0": (8, 3)},
+        ),
     }
     text = summary_markdown(tables, 10.0)
     assert "| tanh | 2 | NaN | True |" in text
     assert "| tanh | inf | 4 | min | True |" in text
     assert "1 of 2 seeds solve XOR" in text
+    assert "| tanh | 1 | 2 | 2 | 2 |" in text  # product: k = 2, k^1 predicted, 2 found
+    assert "| tanh | grid | 8 | structured | 1 | 1 | 0 | 1 | 3.5 |" in text

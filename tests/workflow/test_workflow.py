@@ -50,6 +50,14 @@ TINY_CONFIG = {
         "per_decade": 8,
     },
     "logrule": {"tail_decades": 1.5},
+    "minima": {
+        "thetas": ["tanh"],
+        "starts": 200,
+        "seed": 0,
+        "random": {"n": [6], "m": [2], "seeds": [0]},
+        "product": {"m": [1, 2], "a": 10},
+        "tasks": {"names": ["clusters"], "n": [8], "seeds": [0]},
+    },
 }
 # One weight, the type-3 example with a = 10 written as data: rows (1, -10), labels +1.
 LINE_CSV = "u1,y\n1,1\n-10,1\n"
@@ -181,6 +189,52 @@ def test_run_writes_section_3_tables(finished_run):
     assert len(seeds) == 3 and set(seeds.columns) >= {"seed", "solved", "stalled"}
     for name in ["fig5_xor", "margin_angle", "trajectories_tanh", "log_rule_atan"]:
         assert (finished_run / f"results/figures/{name}.png").stat().st_size > 0
+
+
+MINIMA_COLUMNS = ["problem", "theta", "E", "at_infinity", "basin_fraction", "x", "z_limit"]
+
+
+def test_run_writes_minima_tables(finished_run):
+    minima = read_table(finished_run / "results/tables/minima.parquet")
+    assert list(minima.columns[: len(MINIMA_COLUMNS)]) == MINIMA_COLUMNS
+    assert set(minima["problem"]) == {
+        "random/n6_m2_nonsep_s0",
+        "product/m1_a10",
+        "product/m2_a10",
+        "task/clusters_n8_s0",
+        "task/clusters_n8_s0_shuffled",
+        "file/toy",  # the two-weight user file gets a multistart search
+    }
+    assert all(
+        len(z) == 6 for z in minima.loc[minima["problem"] == "random/n6_m2_nonsep_s0", "z_limit"]
+    )
+    counts = read_table(finished_run / "results/tables/minima_counts.parquet").set_index("problem")
+    # tanh, a = 10: one finite minimum and one at infinity per block, so 2 and 4 minima
+    assert counts.loc["product/m1_a10", "n_minima"] == 2
+    assert counts.loc["product/m2_a10", "n_minima"] == 4
+    assert counts.loc["file/toy", "E_global"] == 0.0  # separable: E -> 0 at infinity
+    assert "Open question 1" in (finished_run / "results/summary.md").read_text()
+    for name in ["minima_count", "task_minima"]:
+        assert (finished_run / f"results/figures/{name}.pdf").stat().st_size > 0
+
+
+def test_new_product_m_runs_only_new_jobs(finished_run):
+    minima = {**TINY_CONFIG["minima"], "product": {"m": [1, 2, 3], "a": 10}}
+    write_config(finished_run, {**TINY_CONFIG, "minima": minima})
+    try:
+        jobs = planned_jobs(finished_run)
+    finally:
+        write_config(finished_run, TINY_CONFIG)
+    assert jobs == Counter(
+        product_problem=1,
+        multistart_minima=1,  # one theta in minima.thetas
+        minima_table=1,
+        minima_counts=1,
+        minima_figure=2,
+        summary=1,
+        manifest=1,
+        all=1,
+    )
 
 
 def test_one_weight_file_gets_every_critical_point(finished_run):
@@ -320,6 +374,19 @@ BAD_CONFIGS = {
             "logrule": {"tail_decades": 1},
         },
         ["logrule.tail_decades = 1", "trajectories.per_decade = 4", "only 5 samples"],
+    ),
+    "unknown task": (
+        {
+            "minima": {
+                **TINY_CONFIG["minima"],
+                "tasks": {"names": ["moons"], "n": [8], "seeds": [0]},
+            }
+        },
+        ["minima.tasks.names[0] = 'moons'"],
+    ),
+    "minima theta not studied": (
+        {"minima": {**TINY_CONFIG["minima"], "thetas": ["erf"]}},
+        ["minima.thetas = ['erf']", "erf not in thetas"],
     ),
 }
 

@@ -14,7 +14,8 @@ from snakemake.exceptions import WorkflowError
 from snakemake.utils import min_version, validate
 
 from backprop_landscape.configcheck import consistency_errors
-from backprop_landscape.problems import n2m1_name, random_name
+from backprop_landscape.problems import n2m1_name, product_name, random_name
+from backprop_landscape.tasks import TASKS, task_name
 
 min_version("9.0")
 
@@ -138,9 +139,17 @@ N2M1_PROBLEMS = {n2m1_name(kind, a): (kind, a) for kind in N2M1_TYPES for a in N
 NUMBER_PATTERN = r"(?:0|[1-9][0-9]*)(?:\.[0-9]*[1-9])?(?:e[+-][0-9]{2,3})?"
 THETA_PATTERN = "(?:{})".format("|".join(SCHEMA["$defs"]["theta"]["enum"]))
 FILE_NAME_PATTERN = "[A-Za-z0-9_-]+"
+COUNT_PATTERN = "[1-9][0-9]*"
+SEED_PATTERN = "(?:0|[1-9][0-9]*)"
+TASK_PATTERN = "(?:{})".format("|".join(TASKS))
+# Families whose problems have m >= 2 weights (or may: product/m1 is the block itself).
+MULTI_WEIGHT_PATTERN = (
+    rf"random/n{COUNT_PATTERN}_m{COUNT_PATTERN}_(?:sep|nonsep)_s{SEED_PATTERN}"
+    rf"|product/m{COUNT_PATTERN}_a{NUMBER_PATTERN}"
+    rf"|task/{TASK_PATTERN}_n{COUNT_PATTERN}_s{SEED_PATTERN}(?:_shuffled)?"
+)
 PROBLEM_PATTERN = (
-    rf"(?:n2m1/type[123]_a{NUMBER_PATTERN}|scalar"
-    rf"|random/n[1-9][0-9]*_m[1-9][0-9]*_(?:sep|nonsep)_s(?:0|[1-9][0-9]*)"
+    rf"(?:n2m1/type[123]_a{NUMBER_PATTERN}|scalar|{MULTI_WEIGHT_PATTERN}"
     rf"|file/{FILE_NAME_PATTERN})"
 )
 
@@ -173,8 +182,50 @@ def input_width(path):
     return sum(1 for name in names if re.fullmatch(r"u[1-9][0-9]*", name.strip()))
 
 
-# User files with one weight also get every critical point (m >= 2: issue of its own).
-ONE_WEIGHT_FILES = [f"file/{name}" for name, path in DATA_FILES.items() if input_width(path) == 1]
+# User files with one weight get every critical point, the others a multistart search.
+FILE_WIDTHS = {f"file/{name}": input_width(path) for name, path in DATA_FILES.items()}
+ONE_WEIGHT_FILES = [problem for problem, width in FILE_WIDTHS.items() if width == 1]
+MULTI_WEIGHT_FILES = [problem for problem, width in FILE_WIDTHS.items() if width > 1]
+
+
+def alternatives(names):
+    """A regex matching exactly these names (and nothing when there are none)."""
+    return "|".join(re.escape(name) for name in names) or "(?!)"
+
+
+# Which rule writes results/minima/{problem}/{theta}.parquet: exact critical points where
+# there is one weight, multistart descent otherwise.
+ONE_WEIGHT_PATTERN = (
+    rf"(?:n2m1/type[123]_a{NUMBER_PATTERN}|scalar|{alternatives(ONE_WEIGHT_FILES)})"
+)
+MULTISTART_PATTERN = rf"(?:{MULTI_WEIGHT_PATTERN}|{alternatives(MULTI_WEIGHT_FILES)})"
+
+# Open questions 1 and 2: the problems of the minima section (docs in config.yaml).
+MINIMA = config["minima"]
+MINIMA_THETAS = list(MINIMA["thetas"])
+MINIMA_RANDOM = {
+    random_name(n, m, False, seed): {"n": n, "m": m, "seed": seed, "separable": False}
+    for n in MINIMA["random"]["n"]
+    for m in MINIMA["random"]["m"]
+    for seed in MINIMA["random"]["seeds"]
+}
+PRODUCT_PROBLEMS = {
+    product_name(m, MINIMA["product"]["a"]): {"m": m, "a": float(MINIMA["product"]["a"])}
+    for m in MINIMA["product"]["m"]
+}
+TASK_PROBLEMS = {
+    task_name(task, n, seed, shuffled): {
+        "task": task,
+        "n": n,
+        "seed": seed,
+        "shuffled": shuffled,
+    }
+    for task in MINIMA["tasks"]["names"]
+    for n in MINIMA["tasks"]["n"]
+    for seed in MINIMA["tasks"]["seeds"]
+    for shuffled in (False, True)
+}
+MINIMA_PROBLEMS = [*MINIMA_RANDOM, *PRODUCT_PROBLEMS, *TASK_PROBLEMS, *MULTI_WEIGHT_FILES]
 TRAJECTORY_PROBLEMS = [
     "scalar",
     *dict.fromkeys(n2m1_name(3, a) for a in config["trajectories"]["n2m1_a"]),
@@ -189,6 +240,7 @@ SUMMARY_TABLES = [
     "lemma",
     "implicit_bias",
     "xor_seeds",
+    "minima_counts",
 ]
 
 
@@ -203,6 +255,8 @@ wildcard_constraints:
     n="[1-9][0-9]*",
     m="[1-9][0-9]*",
     seed="0|[1-9][0-9]*",
+    task=TASK_PATTERN,
+    shuffled="|_shuffled",
 
 
 # ---------------------------------------------------------------------------------------
@@ -253,12 +307,42 @@ def get_paper_figure_inputs(wildcards):
     }
 
 
+def get_minima_jobs():
+    """The (problem, theta) jobs of the multistart search, in table order."""
+    return [
+        {"problem": problem, "theta": theta}
+        for problem in MINIMA_PROBLEMS
+        for theta in MINIMA_THETAS
+    ]
+
+
+def get_minima_tables(wildcards):
+    return [critical_points_path(job["problem"], job["theta"]) for job in get_minima_jobs()]
+
+
+def get_minima_problems(wildcards):
+    return [problem_path(problem) for problem in MINIMA_PROBLEMS]
+
+
+def get_minima_settings(wildcards):
+    return {"starts": MINIMA["starts"], "seed": MINIMA["seed"]}
+
+
 def get_random_spec(wildcards):
     return {
         "n": int(wildcards.n),
         "m": int(wildcards.m),
         "seed": int(wildcards.seed),
         "separable": wildcards.sep == "sep",
+    }
+
+
+def get_task_spec(wildcards):
+    return {
+        "task": wildcards.task,
+        "n": int(wildcards.n),
+        "seed": int(wildcards.seed),
+        "shuffled": wildcards.shuffled == "_shuffled",
     }
 
 
@@ -347,6 +431,12 @@ def get_final_outputs():
         + ["fig5_xor", "margin_angle"]
         for ext in ("png", "pdf")
     ]
+    outputs.append("results/tables/minima.parquet")
+    outputs += [
+        f"results/figures/{name}.{ext}"
+        for name in ["minima_count", "task_minima"]
+        for ext in ("png", "pdf")
+    ]
     outputs.append("results/manifest.tsv")
     return outputs
 
@@ -365,11 +455,14 @@ def get_angle_tables(wildcards):
 def get_manifest_tables(wildcards):
     """Every Parquet table the run writes: the aggregates and each job's own table."""
     figure_problems = [get_paper_figure_problem(fig) for fig in (1, 2)]
-    problems = dict.fromkeys([*N2M1_PROBLEMS, *figure_problems, *TRAJECTORY_PROBLEMS])
+    problems = dict.fromkeys(
+        [*N2M1_PROBLEMS, *figure_problems, *TRAJECTORY_PROBLEMS, *MINIMA_PROBLEMS]
+    )
     tables = list(get_final_outputs())
     tables += [problem_path(problem) for problem in problems]
     tables += get_critical_points_tables(wildcards)
     tables += [critical_points_path(p, theta) for p in figure_problems for theta in THETAS]
+    tables += get_minima_tables(wildcards)
     tables += get_bifurcation_tables(wildcards)
     tables += [trajectory_path(**job) for job in get_growth_law_jobs()]
     tables += get_growth_law_tables(wildcards)

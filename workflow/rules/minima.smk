@@ -1,4 +1,5 @@
-# Stage "minima": for m = 1 every critical point of E, finite and at infinity.
+# Stage "minima": for m = 1 every critical point of E, finite and at infinity (exact);
+# for m >= 2 every local minimum a multistart descent reaches (docs/minima.md).
 
 
 rule critical_points_1d:
@@ -10,6 +11,8 @@ rule critical_points_1d:
         "results/logs/minima/{problem}/{theta}.log",
     benchmark:
         "results/benchmarks/minima/{problem}/{theta}.tsv"
+    wildcard_constraints:
+        problem=ONE_WEIGHT_PATTERN,
     conda:
         "../envs/backprop.yaml"
     threads: 1
@@ -35,5 +38,47 @@ rule critical_points_table:
         runtime=5,
     params:
         jobs=get_critical_points_jobs(),
+    script:
+        "../scripts/stack_tables.py"
+
+
+rule multistart_minima:
+    input:
+        problem="results/problems/{problem}.parquet",
+    output:
+        table="results/minima/{problem}/{theta}.parquet",
+    log:
+        "results/logs/minima/{problem}/{theta}.log",
+    benchmark:
+        "results/benchmarks/minima/{problem}/{theta}.tsv"
+    wildcard_constraints:
+        problem=MULTISTART_PATTERN,
+    conda:
+        "../envs/backprop.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=30,
+    params:
+        settings=get_minima_settings,
+    script:
+        "../scripts/multistart_minima.py"
+
+
+rule minima_table:
+    input:
+        tables=get_minima_tables,
+    output:
+        table="results/tables/minima.parquet",
+    log:
+        "results/logs/tables/minima.log",
+    conda:
+        "../envs/backprop.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    params:
+        jobs=get_minima_jobs(),
     script:
         "../scripts/stack_tables.py"

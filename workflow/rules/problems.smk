@@ -77,3 +77,41 @@ rule file_problem:
         spec=lambda wildcards, input: {"path": input.data, "name": wildcards.name},
     script:
         "../scripts/problem.py"
+
+
+rule product_problem:
+    output:
+        table="results/problems/product/m{m}_a{a}.parquet",
+    log:
+        "results/logs/problems/product/m{m}_a{a}.log",
+    conda:
+        "../envs/backprop.yaml"
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
+    params:
+        family="product",
+        name=lambda wildcards: f"product/m{wildcards.m}_a{wildcards.a}",
+        spec=lambda wildcards: {"m": int(wildcards.m), "a": float(wildcards.a)},
+    script:
+        "../scripts/problem.py"
+
+
+rule task_problem:
+    output:
+        table="results/problems/task/{task}_n{n}_s{seed}{shuffled}.parquet",
+    log:
+        "results/logs/problems/task/{task}_n{n}_s{seed}{shuffled}.log",
+    conda:
+        "../envs/backprop.yaml"
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
+    params:
+        family="task",
+        name=lambda wildcards: "task/{task}_n{n}_s{seed}{shuffled}".format(**wildcards),
+        spec=get_task_spec,
+    script:
+        "../scripts/problem.py"

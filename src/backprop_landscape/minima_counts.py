@@ -1,0 +1,104 @@
+"""Open questions 1 and 2 in numbers: how many minima, and how large the global basin.
+
+Reads the aggregate ``minima.parquet`` (one row per minimum found, see
+:func:`multistart.find_minima`) and tells, per (problem, theta), how many minima there
+are, finite and at infinity apart, where the global minimum is, and which share of the
+starts reaches it.  Each problem is labelled with its family and its sweep coordinates,
+so the tables can be grouped against m (question 1) or structured against shuffled
+(question 2).
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+# Same energy within this (absolute, on E in [0, 4n]): one global minimum shared by ties.
+GLOBAL_TOL = 1e-9
+
+LABEL_COLUMNS = ["family", "n", "m", "seed", "task", "shuffled"]
+COUNT_COLUMNS = [
+    "problem",
+    "theta",
+    *LABEL_COLUMNS,
+    "n_minima",
+    "n_finite",
+    "n_at_infinity",
+    "E_global",
+    "global_at_infinity",
+    "global_basin",
+    "largest_basin",
+    "undecided_fraction",
+]
+
+_TASK = re.compile(r"task/(?P<task>[a-z]+)_n\d+_s(?P<seed>\d+)(?P<shuffled>_shuffled)?")
+_SEED = re.compile(r"_s(?P<seed>\d+)")
+
+
+def problem_labels(name: str, n: int, m: int) -> dict:
+    """Family and sweep coordinates of a problem, from its canonical name and its size."""
+    family = name.split("/", 1)[0]
+    labels = {"family": family, "n": int(n), "m": int(m), "seed": -1, "task": "", "shuffled": False}
+    task = _TASK.fullmatch(name)
+    if task:
+        labels.update(task=task["task"], seed=int(task["seed"]), shuffled=bool(task["shuffled"]))
+    elif family == "random":
+        labels["seed"] = int(_SEED.search(name)["seed"])
+    return labels
+
+
+def count_minima(minima: pd.DataFrame, sizes: dict[str, tuple[int, int]]) -> pd.DataFrame:
+    """One row per (problem, theta) of ``minima``: counts, global minimum and its basin.
+
+    ``sizes`` maps each problem to its (n, m).  A job that found no minimum (every start
+    undecided) still has its row, with zero counts and NaN energies.
+    """
+    rows = []
+    for (problem, theta), group in minima.groupby(["problem", "theta"], sort=False):
+        E = group["E"].to_numpy(dtype=float)
+        found = np.isfinite(E)
+        basin = group["basin_fraction"].to_numpy(dtype=float)
+        at_inf = group["at_infinity"].to_numpy(dtype=bool)
+        row = {"problem": problem, "theta": theta, **problem_labels(problem, *sizes[problem])}
+        row |= {
+            "n_minima": int(found.sum()),
+            "n_finite": int((found & ~at_inf).sum()),
+            "n_at_infinity": int((found & at_inf).sum()),
+            "undecided_fraction": max(0.0, 1.0 - float(basin[found].sum())),
+        }
+        if found.any():
+            E_global = float(E[found].min())
+            best = found & (E <= E_global + GLOBAL_TOL)
+            row |= {
+                "E_global": E_global,
+                "global_at_infinity": bool(at_inf[best].all()),
+                "global_basin": float(basin[best].sum()),
+                "largest_basin": float(basin[found].max()),
+            }
+        else:
+            row |= {
+                "E_global": np.nan,
+                "global_at_infinity": False,
+                "global_basin": 0.0,
+                "largest_basin": 0.0,
+            }
+        rows.append(row)
+    return pd.DataFrame(rows, columns=COUNT_COLUMNS)
+
+
+def product_prediction(counts: pd.DataFrame) -> pd.DataFrame:
+    """For the product family: the count k^m predicted from the one-block problem (m = 1).
+
+    The product's E is a sum of independent blocks, so its minima are all choices of one
+    minimum per block; k is the count multistart finds for the block itself.  Returns
+    theta, m, k, predicted, found (NaN / empty where m = 1 was not run).
+    """
+    product = counts[counts["family"] == "product"]
+    block = product[product["m"] == 1].set_index("theta")["n_minima"]
+    out = product[["theta", "m", "n_minima"]].rename(columns={"n_minima": "found"})
+    out = out.assign(k=out["theta"].map(block).astype(float))
+    out["predicted"] = out["k"] ** out["m"]
+    out = out.sort_values(["theta", "m"], kind="stable")
+    return out[["theta", "m", "k", "predicted", "found"]].reset_index(drop=True)

@@ -1,0 +1,1 @@
+# Stage "extrapolation" (open question): rules to come.

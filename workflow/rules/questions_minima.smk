@@ -1,0 +1,53 @@
+# Open questions 1 and 2: counts of minima against m, structured tasks against shuffled.
+
+
+rule minima_counts:
+    input:
+        minima="results/tables/minima.parquet",
+        problems=get_minima_problems,
+    output:
+        table="results/tables/minima_counts.parquet",
+    log:
+        "results/logs/tables/minima_counts.log",
+    conda:
+        "../envs/backprop.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    params:
+        problems=MINIMA_PROBLEMS,
+    script:
+        "../scripts/minima_counts.py"
+
+
+rule minima_figure:
+    input:
+        counts="results/tables/minima_counts.parquet",
+    output:
+        png=report(
+            "results/figures/{plot}.png",
+            caption="../report/{plot}.rst",
+            category="Local minima",
+            labels={"figure": "{plot}", "format": "png"},
+        ),
+        pdf=report(
+            "results/figures/{plot}.pdf",
+            caption="../report/{plot}.rst",
+            category="Local minima",
+            labels={"figure": "{plot}", "format": "pdf"},
+        ),
+    log:
+        "results/logs/figures/{plot}.log",
+    wildcard_constraints:
+        plot="minima_count|task_minima",
+    conda:
+        "../envs/backprop.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    params:
+        thetas=MINIMA_THETAS,
+    script:
+        "../scripts/minima_figure.py"

@@ -1,0 +1,1 @@
+# Stage "relaxation" (open question): rules to come.

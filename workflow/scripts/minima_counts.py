@@ -1,0 +1,15 @@
+"""Per (problem, theta): minima found, finite and at infinity, and the global basin."""
+
+from joblog import log_to_file
+
+from backprop_landscape.io import read_table, write_table
+from backprop_landscape.minima_counts import count_minima
+
+log = log_to_file(snakemake)
+sizes = {
+    problem: read_table(path).drop(columns="y").shape
+    for problem, path in zip(snakemake.params.problems, snakemake.input.problems, strict=True)
+}
+counts = count_minima(read_table(snakemake.input.minima), sizes)
+write_table(counts, snakemake.output.table, params=dict(snakemake.params.items()))
+log.info("%d (problem, theta) rows:\n%s", len(counts), counts.to_string())
