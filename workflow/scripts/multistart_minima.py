@@ -12,6 +12,8 @@ problem = problem_from_frame(read_table(snakemake.input.problem), snakemake.wild
 theta = snakemake.wildcards.theta
 s = snakemake.params.settings
 table = find_minima(reduce_signs(problem.A, problem.y), theta, n_starts=s["starts"], seed=s["seed"])
+contract = ["E", "at_infinity", "basin_fraction", "x", "z_limit"]  # DESIGN.md, in order
+table = table[contract + [column for column in table.columns if column not in contract]]
 write_table(table, snakemake.output.table, params={**snakemake.wildcards, **s})
 log.info(
     "%s, theta = %s: %d minima (%d at infinity) from %d starts, %d undecided",
