@@ -25,6 +25,8 @@ rule bifurcation_table:
         table="results/tables/bifurcation.parquet",
     log:
         "results/logs/tables/bifurcation.log",
+    benchmark:
+        "results/benchmarks/tables/bifurcation.tsv"
     conda:
         "../envs/backprop.yaml"
     threads: 1

@@ -21,6 +21,8 @@ rule paper_figure:
         ),
     log:
         "results/logs/figures/fig{fig}_{theta}.log",
+    benchmark:
+        "results/benchmarks/figures/fig{fig}_{theta}.tsv"
     wildcard_constraints:
         fig="[1-4]",
     conda:
@@ -56,6 +58,8 @@ rule bifurcation_figure:
         ),
     log:
         "results/logs/figures/bifurcation.log",
+    benchmark:
+        "results/benchmarks/figures/bifurcation.tsv"
     conda:
         "../envs/backprop.yaml"
     threads: 1

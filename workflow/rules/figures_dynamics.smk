@@ -22,6 +22,8 @@ rule trajectories_figure:
         ),
     log:
         "results/logs/figures/{plot}_{theta}.log",
+    benchmark:
+        "results/benchmarks/figures/{plot}_{theta}.tsv"
     wildcard_constraints:
         plot="trajectories|log_rule",
     conda:
@@ -57,6 +59,8 @@ rule xor_figure:
         ),
     log:
         "results/logs/figures/fig5_xor.log",
+    benchmark:
+        "results/benchmarks/figures/fig5_xor.tsv"
     conda:
         "../envs/backprop.yaml"
     threads: 1
@@ -87,6 +91,8 @@ rule margin_angle_figure:
         ),
     log:
         "results/logs/figures/margin_angle.log",
+    benchmark:
+        "results/benchmarks/figures/margin_angle.tsv"
     conda:
         "../envs/backprop.yaml"
     threads: 1

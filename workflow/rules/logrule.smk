@@ -9,6 +9,8 @@ rule growth_laws:
         table="results/logrule/{problem}/{theta}/{method}.parquet",
     log:
         "results/logs/logrule/{problem}/{theta}/{method}.log",
+    benchmark:
+        "results/benchmarks/logrule/{problem}/{theta}/{method}.tsv"
     conda:
         "../envs/backprop.yaml"
     threads: 1
@@ -28,6 +30,8 @@ rule xor_growth_laws:
         table="results/logrule/xor/logistic/backprop.parquet",
     log:
         "results/logs/logrule/xor/logistic/backprop.log",
+    benchmark:
+        "results/benchmarks/logrule/xor/logistic/backprop.tsv"
     conda:
         "../envs/backprop.yaml"
     threads: 1
@@ -47,6 +51,8 @@ rule growth_laws_table:
         table="results/tables/growth_laws.parquet",
     log:
         "results/logs/tables/growth_laws.log",
+    benchmark:
+        "results/benchmarks/tables/growth_laws.tsv"
     conda:
         "../envs/backprop.yaml"
     threads: 1
@@ -68,6 +74,8 @@ rule implicit_bias:
         angles="results/implicit_bias/{problem}/{theta}_angles.parquet",
     log:
         "results/logs/implicit_bias/{problem}/{theta}.log",
+    benchmark:
+        "results/benchmarks/implicit_bias/{problem}/{theta}.tsv"
     conda:
         "../envs/backprop.yaml"
     threads: 1
@@ -87,6 +95,8 @@ rule implicit_bias_table:
         table="results/tables/implicit_bias.parquet",
     log:
         "results/logs/tables/implicit_bias.log",
+    benchmark:
+        "results/benchmarks/tables/implicit_bias.tsv"
     conda:
         "../envs/backprop.yaml"
     threads: 1
@@ -106,6 +116,8 @@ rule lemma_table:
         table="results/tables/lemma.parquet",
     log:
         "results/logs/tables/lemma.log",
+    benchmark:
+        "results/benchmarks/tables/lemma.tsv"
     conda:
         "../envs/backprop.yaml"
     threads: 1

@@ -10,6 +10,8 @@ rule manifest:
         manifest="results/manifest.tsv",
     log:
         "results/logs/tables/manifest.log",
+    benchmark:
+        "results/benchmarks/tables/manifest.tsv"
     conda:
         "../envs/backprop.yaml"
     threads: 1

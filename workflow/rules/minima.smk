@@ -30,6 +30,8 @@ rule critical_points_table:
         table="results/tables/critical_points.parquet",
     log:
         "results/logs/tables/critical_points.log",
+    benchmark:
+        "results/benchmarks/tables/critical_points.tsv"
     conda:
         "../envs/backprop.yaml"
     threads: 1
@@ -72,6 +74,8 @@ rule minima_table:
         table="results/tables/minima.parquet",
     log:
         "results/logs/tables/minima.log",
+    benchmark:
+        "results/benchmarks/tables/minima.tsv"
     conda:
         "../envs/backprop.yaml"
     threads: 1

@@ -6,6 +6,8 @@ rule n2m1_problem:
         table="results/problems/n2m1/type{kind}_a{a}.parquet",
     log:
         "results/logs/problems/n2m1/type{kind}_a{a}.log",
+    benchmark:
+        "results/benchmarks/problems/n2m1/type{kind}_a{a}.tsv"
     conda:
         "../envs/backprop.yaml"
     threads: 1
@@ -25,6 +27,8 @@ rule scalar_problem:
         table="results/problems/scalar.parquet",
     log:
         "results/logs/problems/scalar.log",
+    benchmark:
+        "results/benchmarks/problems/scalar.tsv"
     conda:
         "../envs/backprop.yaml"
     threads: 1
@@ -44,6 +48,8 @@ rule random_problem:
         table="results/problems/random/n{n}_m{m}_{sep}_s{seed}.parquet",
     log:
         "results/logs/problems/random/n{n}_m{m}_{sep}_s{seed}.log",
+    benchmark:
+        "results/benchmarks/problems/random/n{n}_m{m}_{sep}_s{seed}.tsv"
     conda:
         "../envs/backprop.yaml"
     threads: 1
@@ -65,6 +71,8 @@ rule file_problem:
         table="results/problems/file/{name}.parquet",
     log:
         "results/logs/problems/file/{name}.log",
+    benchmark:
+        "results/benchmarks/problems/file/{name}.tsv"
     conda:
         "../envs/backprop.yaml"
     threads: 1
@@ -84,6 +92,8 @@ rule product_problem:
         table="results/problems/product/m{m}_a{a}.parquet",
     log:
         "results/logs/problems/product/m{m}_a{a}.log",
+    benchmark:
+        "results/benchmarks/problems/product/m{m}_a{a}.tsv"
     conda:
         "../envs/backprop.yaml"
     threads: 1
@@ -103,6 +113,8 @@ rule task_problem:
         table="results/problems/task/{task}_n{n}_s{seed}{shuffled}.parquet",
     log:
         "results/logs/problems/task/{task}_n{n}_s{seed}{shuffled}.log",
+    benchmark:
+        "results/benchmarks/problems/task/{task}_n{n}_s{seed}{shuffled}.tsv"
     conda:
         "../envs/backprop.yaml"
     threads: 1

@@ -9,6 +9,8 @@ rule minima_counts:
         table="results/tables/minima_counts.parquet",
     log:
         "results/logs/tables/minima_counts.log",
+    benchmark:
+        "results/benchmarks/tables/minima_counts.tsv"
     conda:
         "../envs/backprop.yaml"
     threads: 1
@@ -39,6 +41,8 @@ rule minima_figure:
         ),
     log:
         "results/logs/figures/{plot}.log",
+    benchmark:
+        "results/benchmarks/figures/{plot}.tsv"
     wildcard_constraints:
         plot="minima_count|task_minima",
     conda:

@@ -8,6 +8,8 @@ rule summary:
         markdown="results/summary.md",
     log:
         "results/logs/tables/summary.log",
+    benchmark:
+        "results/benchmarks/tables/summary.tsv"
     conda:
         "../envs/backprop.yaml"
     threads: 1
