@@ -6,7 +6,8 @@ into a run on a config that could never work:
 
 * a non-separable random problem needs n > m (n <= m Gaussian rows are independent, so
   every labelling is separable): every n of ``random.n`` must exceed every m;
-* the same for ``minima.random``; ``minima.thetas`` must be among ``thetas``;
+* the same for ``minima.random``; a section's ``thetas`` must be among ``thetas``, and a
+  ``file/<name>`` it names must be in ``data_files``;
 * the growth-law fits use the last ``logrule.tail_decades`` decades of each trajectory:
   the trajectories must span more than that, with at least
   :data:`growth.MIN_TAIL_POINTS` samples in it.
@@ -19,6 +20,10 @@ from __future__ import annotations
 import numpy as np
 
 from .grids import log_step_grid, log_time_grid
+
+# Sections that pick some of the studied thetas, and sections that name problems.
+SECTIONS_WITH_THETAS = ("minima", "relaxation")
+SECTIONS_WITH_PROBLEMS = ("relaxation",)
 
 # fit_growth's default min_points: fewer tail samples than this cannot be fitted.
 MIN_TAIL_POINTS = 6
@@ -57,12 +62,22 @@ def consistency_errors(config: dict) -> list[str]:
             f"{sizes['m']!r}: every n must exceed every m, since random labels of n <= m "
             "Gaussian inputs are always separable"
         )
-    missing = [theta for theta in minima["thetas"] if theta not in config["thetas"]]
-    if missing:
-        errors.append(
-            f"invalid config value minima.thetas = {minima['thetas']!r}: {', '.join(missing)} "
-            f"not in thetas = {config['thetas']!r}"
-        )
+    for section in SECTIONS_WITH_THETAS:
+        chosen = config.get(section, {}).get("thetas", [])
+        missing = [theta for theta in chosen if theta not in config["thetas"]]
+        if missing:
+            errors.append(
+                f"invalid config value {section}.thetas = {chosen!r}: {', '.join(missing)} "
+                f"not in thetas = {config['thetas']!r}"
+            )
+    files = config.get("data_files") or {}
+    for section in SECTIONS_WITH_PROBLEMS:
+        for i, problem in enumerate(config.get(section, {}).get("problems", [])):
+            if problem.startswith("file/") and problem.removeprefix("file/") not in files:
+                errors.append(
+                    f"invalid config value {section}.problems[{i}] = {problem!r}: "
+                    f"{problem.removeprefix('file/')!r} is not in data_files"
+                )
 
     decades = config["logrule"]["tail_decades"]
     traj, xor = config["trajectories"], config["xor"]

@@ -58,6 +58,20 @@ TINY_CONFIG = {
         "product": {"m": [1, 2], "a": 10},
         "tasks": {"names": ["clusters"], "n": [8], "seeds": [0]},
     },
+    "relaxation": {
+        "problems": ["product/m2_a10"],
+        "thetas": ["tanh"],
+        "repeats": 4,
+        "max_evals": 300,
+        "per_decade": 4,
+        "tol": 1e-3,
+        "seed": 0,
+        "start_scale": 1.0,
+        "box_factor": 2.0,
+        "hopping_stepsize": 0.5,
+        "hopping_temperature": 1.0,
+        "minima_starts": 200,
+    },
 }
 # One weight, the type-3 example with a = 10 written as data: rows (1, -10), labels +1.
 LINE_CSV = "u1,y\n1,1\n-10,1\n"
@@ -214,6 +228,10 @@ def test_run_writes_minima_tables(finished_run):
     assert counts.loc["product/m2_a10", "n_minima"] == 4
     assert counts.loc["file/toy", "E_global"] == 0.0  # separable: E -> 0 at infinity
     assert "Open question 1" in (finished_run / "results/summary.md").read_text()
+    relaxation = read_table(finished_run / "results/tables/relaxation.parquet")
+    assert set(relaxation["method"]) == {"multistart", "annealing", "hopping"}
+    # product/m2_a10 with tanh: the global minimum is finite, twice the block's 1.265885
+    assert relaxation["E_global"].iloc[0] == pytest.approx(2 * 1.265885, rel=1e-6)
     for name in ["minima_count", "task_minima"]:
         assert (finished_run / f"results/figures/{name}.pdf").stat().st_size > 0
 
@@ -383,6 +401,14 @@ BAD_CONFIGS = {
             }
         },
         ["minima.tasks.names[0] = 'moons'"],
+    ),
+    "relaxation problem unknown": (
+        {"relaxation": {**TINY_CONFIG["relaxation"], "problems": ["product/m2_a10", "moons"]}},
+        ["relaxation.problems[1] = 'moons'", "not a problem name"],
+    ),
+    "relaxation file not in data_files": (
+        {"relaxation": {**TINY_CONFIG["relaxation"], "problems": ["file/iris"]}},
+        ["relaxation.problems[0] = 'file/iris'", "not in data_files"],
     ),
     "minima theta not studied": (
         {"minima": {**TINY_CONFIG["minima"], "thetas": ["erf"]}},

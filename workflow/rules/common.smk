@@ -193,7 +193,7 @@ def alternatives(names):
     return "|".join(re.escape(name) for name in names) or "(?!)"
 
 
-# Which rule writes results/minima/{problem}/{theta}.parquet: exact critical points where
+# results/minima/{problem}/{theta}.parquet holds exact critical points where
 # there is one weight, multistart descent otherwise.
 ONE_WEIGHT_PATTERN = (
     rf"(?:n2m1/type[123]_a{NUMBER_PATTERN}|scalar|{alternatives(ONE_WEIGHT_FILES)})"
@@ -226,6 +226,22 @@ TASK_PROBLEMS = {
     for shuffled in (False, True)
 }
 MINIMA_PROBLEMS = [*MINIMA_RANDOM, *PRODUCT_PROBLEMS, *TASK_PROBLEMS, *MULTI_WEIGHT_FILES]
+
+# Open question 3: problems named in the config, each must be a name a rule can make.
+RELAXATION = config["relaxation"]
+
+
+def check_problem_names(section):
+    for i, problem in enumerate(config[section]["problems"]):
+        if not re.fullmatch(PROBLEM_PATTERN, problem):
+            raise WorkflowError(
+                f"Bad config: invalid config value {section}.problems[{i}] = {problem!r}: "
+                "not a problem name (e.g. product/m3_a10, random/n16_m3_nonsep_s0, "
+                "task/grid_n24_s0, n2m1/type3_a10, file/<name>)"
+            )
+
+
+check_problem_names("relaxation")
 TRAJECTORY_PROBLEMS = [
     "scalar",
     *dict.fromkeys(n2m1_name(3, a) for a in config["trajectories"]["n2m1_a"]),
@@ -233,6 +249,11 @@ TRAJECTORY_PROBLEMS = [
     *FILE_PROBLEMS,
 ]
 METHODS = ["flow", "backprop"]
+RELAXATION_OUTPUTS = [
+    "tables/relaxation.parquet",
+    "figures/relaxation.png",
+    "figures/relaxation.pdf",
+]
 SUMMARY_TABLES = [
     "bifurcation",
     "critical_points",
@@ -326,6 +347,26 @@ def get_minima_problems(wildcards):
 
 def get_minima_settings(wildcards):
     return {"starts": MINIMA["starts"], "seed": MINIMA["seed"]}
+
+
+def get_relaxation_jobs():
+    return [
+        {"problem": problem, "theta": theta}
+        for problem in RELAXATION["problems"]
+        for theta in RELAXATION["thetas"]
+    ]
+
+
+def get_relaxation_tables(wildcards):
+    return [
+        f"results/relaxation/{job['problem']}/{job['theta']}.parquet"
+        for job in get_relaxation_jobs()
+    ]
+
+
+def get_relaxation_settings(wildcards):
+    """Every value a relaxation job uses besides its problem and theta (wildcards)."""
+    return {key: value for key, value in RELAXATION.items() if key not in ("problems", "thetas")}
 
 
 def get_random_spec(wildcards):
@@ -432,6 +473,8 @@ def get_final_outputs():
         for ext in ("png", "pdf")
     ]
     outputs.append("results/tables/minima.parquet")
+    if get_relaxation_jobs():
+        outputs += [f"results/{name}" for name in RELAXATION_OUTPUTS]
     outputs += [
         f"results/figures/{name}.{ext}"
         for name in ["minima_count", "task_minima"]
@@ -462,7 +505,7 @@ def get_manifest_tables(wildcards):
     tables += [problem_path(problem) for problem in problems]
     tables += get_critical_points_tables(wildcards)
     tables += [critical_points_path(p, theta) for p in figure_problems for theta in THETAS]
-    tables += get_minima_tables(wildcards)
+    tables += get_minima_tables(wildcards) + get_relaxation_tables(wildcards)
     tables += get_bifurcation_tables(wildcards)
     tables += [trajectory_path(**job) for job in get_growth_law_jobs()]
     tables += get_growth_law_tables(wildcards)
