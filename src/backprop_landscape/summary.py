@@ -125,6 +125,36 @@ def task_section(counts: pd.DataFrame) -> str:
     )
 
 
+def relaxation_section(relaxation: pd.DataFrame) -> str:
+    """Open question 3: P(global minimum reached) at a few budgets, per method."""
+    budgets = sorted(relaxation["budget"].unique())
+    picks = [b for b in budgets if b in _decade_points(budgets)]
+    keys = ["problem", "theta", "E_global", "minima_at_infinity", "method"]
+    table = (
+        relaxation[relaxation["budget"].isin(picks)]
+        .pivot_table(index=keys, columns="budget", values="p_global", sort=False)
+        .rename(columns=lambda b: f"P at {b}")
+        .reset_index()
+        .rename(columns={"minima_at_infinity": "global_at_infinity"})
+    )
+    repeats = int(relaxation["n_repeats"].max())
+    return (
+        "### Open question 3: P(global minimum reached) against evaluations\n\n"
+        f"{repeats} repeats per method; E and grad E count one evaluation each:\n\n"
+        + _markdown(table, ".4g")
+    )
+
+
+def _decade_points(budgets: list[int]) -> set[int]:
+    """The budget closest to each power of ten up to the largest, and the largest."""
+    picks = {max(budgets)}
+    power = 10
+    while power <= max(budgets):
+        picks.add(min(budgets, key=lambda b: abs(b - power)))
+        power *= 10
+    return picks
+
+
 def summary_markdown(tables: dict[str, pd.DataFrame], type3_a: float) -> str:
     parts = [
         bifurcation_section(tables["bifurcation"]),
@@ -137,4 +167,6 @@ def summary_markdown(tables: dict[str, pd.DataFrame], type3_a: float) -> str:
     ]
     if (tables["minima_counts"]["family"] == "task").any():
         parts.append(task_section(tables["minima_counts"]))
+    if len(tables.get("relaxation", ())):
+        parts.append(relaxation_section(tables["relaxation"]))
     return "\n\n".join(parts) + "\n"

@@ -74,3 +74,24 @@ def test_summary_quotes_the_tables():
     assert "1 of 2 seeds solve XOR" in text
     assert "| tanh | 1 | 2 | 2 | 2 |" in text  # product: k = 2, k^1 predicted, 2 found
     assert "| tanh | grid | 8 | structured | 1 | 1 | 0 | 1 | 3.5 |" in text
+
+
+def test_relaxation_section_reads_p_at_each_decade():
+    from backprop_landscape.summary import relaxation_section
+
+    budgets = [1, 3, 10, 31, 100, 300]
+    table = pd.DataFrame(
+        {
+            "problem": "product/m3_a10",
+            "theta": "tanh",
+            "E_global": 3.797655,
+            "minima_at_infinity": False,
+            "method": "annealing",
+            "budget": budgets,
+            "p_global": [0.0, 0.0, 0.1, 0.3, 0.5, 0.9],
+            "n_repeats": 10,
+        }
+    )
+    text = relaxation_section(table)
+    assert "| P at 10 | P at 100 | P at 300 |" in text
+    assert "| product/m3_a10 | tanh | 3.798 | False | annealing | 0.1 | 0.5 | 0.9 |" in text

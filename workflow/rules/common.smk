@@ -262,6 +262,7 @@ SUMMARY_TABLES = [
     "implicit_bias",
     "xor_seeds",
     "minima_counts",
+    "relaxation",
 ]
 
 
@@ -463,6 +464,7 @@ def get_final_outputs():
         critical_points_path(problem, theta) for problem in ONE_WEIGHT_FILES for theta in THETAS
     ]
     outputs += [f"results/tables/{table}.parquet" for table in SUMMARY_TABLES]
+    outputs += ["results/tables/minima.parquet"]
     if 3 in N2M1_TYPES:
         outputs.append("results/summary.md")
     outputs += [
@@ -472,9 +474,7 @@ def get_final_outputs():
         + ["fig5_xor", "margin_angle"]
         for ext in ("png", "pdf")
     ]
-    outputs.append("results/tables/minima.parquet")
-    if get_relaxation_jobs():
-        outputs += [f"results/{name}" for name in RELAXATION_OUTPUTS]
+    outputs += [f"results/{name}" for name in RELAXATION_OUTPUTS]
     outputs += [
         f"results/figures/{name}.{ext}"
         for name in ["minima_count", "task_minima"]
