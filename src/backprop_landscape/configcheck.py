@@ -7,7 +7,8 @@ into a run on a config that could never work:
 * a non-separable random problem needs n > m (n <= m Gaussian rows are independent, so
   every labelling is separable): every n of ``random.n`` must exceed every m;
 * the same for ``minima.random``; a section's ``thetas`` must be among ``thetas``, and a
-  ``file/<name>`` it names must be in ``data_files``;
+  ``file/<name>`` it names must be in ``data_files``; the extrapolation's smallest jump
+  factor must not exceed its largest, its exponent range must not be empty;
 * the growth-law fits use the last ``logrule.tail_decades`` decades of each trajectory:
   the trajectories must span more than that, with at least
   :data:`growth.MIN_TAIL_POINTS` samples in it.
@@ -22,8 +23,8 @@ import numpy as np
 from .grids import log_step_grid, log_time_grid
 
 # Sections that pick some of the studied thetas, and sections that name problems.
-SECTIONS_WITH_THETAS = ("minima", "relaxation")
-SECTIONS_WITH_PROBLEMS = ("relaxation",)
+SECTIONS_WITH_THETAS = ("minima", "relaxation", "extrapolation")
+SECTIONS_WITH_PROBLEMS = ("relaxation", "extrapolation")
 
 # fit_growth's default min_points: fewer tail samples than this cannot be fitted.
 MIN_TAIL_POINTS = 6
@@ -41,6 +42,13 @@ def _tail_problem(times, decades: float) -> str | None:
     if n_tail < MIN_TAIL_POINTS:
         return f"only {n_tail} samples fall in them (at least {MIN_TAIL_POINTS} are needed)"
     return None
+
+
+def _order_error(section: dict, low: str, high: str, relation: str) -> str:
+    return (
+        f"invalid config value extrapolation.{low} = {section[low]!r}: it {relation} "
+        f"extrapolation.{high} = {section[high]!r}"
+    )
 
 
 def consistency_errors(config: dict) -> list[str]:
@@ -78,6 +86,14 @@ def consistency_errors(config: dict) -> list[str]:
                     f"invalid config value {section}.problems[{i}] = {problem!r}: "
                     f"{problem.removeprefix('file/')!r} is not in data_files"
                 )
+
+    extrapolation = config["extrapolation"]
+    if extrapolation["min_jump_factor"] > extrapolation["jump_factor"]:
+        errors.append(
+            _order_error(extrapolation, "min_jump_factor", "jump_factor", "must not exceed")
+        )
+    if extrapolation["min_exponent"] >= extrapolation["max_exponent"]:
+        errors.append(_order_error(extrapolation, "min_exponent", "max_exponent", "must be below"))
 
     decades = config["logrule"]["tail_decades"]
     traj, xor = config["trajectories"], config["xor"]

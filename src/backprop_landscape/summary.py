@@ -72,7 +72,7 @@ def xor_section(seeds: pd.DataFrame) -> str:
 def _spread(values: pd.Series) -> str:
     """Median and range over seeds: "9 (5-21)"."""
     lo, mid, hi = values.min(), values.median(), values.max()
-    return f"{mid:g}" if lo == hi else f"{mid:g} ({lo:g}-{hi:g})"
+    return f"{mid:.4g}" if lo == hi else f"{mid:.4g} ({lo:.4g}-{hi:.4g})"
 
 
 def minima_count_section(counts: pd.DataFrame) -> str:
@@ -145,6 +145,34 @@ def relaxation_section(relaxation: pd.DataFrame) -> str:
     )
 
 
+def extrapolation_section(runs: pd.DataFrame) -> str:
+    """Open question 4: steps to the target error, plain against extrapolated backprop."""
+    reached = runs[runs["reached_extrapolated"] & ~runs["stalled"]]
+    table = (
+        reached.groupby(["problem", "theta"], sort=False)
+        .agg(
+            runs=("seed", "size"),
+            target=("target", "first"),
+            plain_steps=("steps_plain", "median"),
+            plain_estimated=("plain_estimated", "sum"),
+            extrapolated_steps=("steps_extrapolated", "median"),
+            speedup=("speedup", _spread),
+            jumps=("n_jumps", "sum"),
+            rejected=("n_rejected", "sum"),
+            angle_to_plain=("angle_to_plain", "median"),
+        )
+        .reset_index()
+    )
+    left_out = len(runs) - len(reached)
+    return (
+        "### Open question 4: steps to the target error, plain against extrapolated\n\n"
+        "Medians over the runs that reach the target (speedup: median (range); "
+        "plain_estimated: runs whose plain steps are extrapolated from their E(t) tail; "
+        f"{left_out} runs that stall or miss the target are left out):\n\n"
+        + _markdown(table, ".3g")
+    )
+
+
 def _decade_points(budgets: list[int]) -> set[int]:
     """The budget closest to each power of ten up to the largest, and the largest."""
     picks = {max(budgets)}
@@ -169,4 +197,6 @@ def summary_markdown(tables: dict[str, pd.DataFrame], type3_a: float) -> str:
         parts.append(task_section(tables["minima_counts"]))
     if len(tables.get("relaxation", ())):
         parts.append(relaxation_section(tables["relaxation"]))
+    if len(tables.get("extrapolation", ())):
+        parts.append(extrapolation_section(tables["extrapolation"]))
     return "\n\n".join(parts) + "\n"

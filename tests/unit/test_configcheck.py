@@ -51,8 +51,23 @@ def test_minima_random_n_must_exceed_every_m():
 def test_minima_thetas_must_be_studied_thetas():
     changed = config(minima={"thetas": ["tanh", "erf"]})
     changed["thetas"] = ["tanh", "atan"]
+    changed["extrapolation"]["thetas"] = ["atan"]
     (message,) = consistency_errors(changed)
     assert "minima.thetas" in message and "erf" in message
+
+
+def test_extrapolation_ranges_must_be_ordered():
+    messages = consistency_errors(
+        config(extrapolation={"min_jump_factor": 5, "jump_factor": 2, "min_exponent": 0.5})
+    )
+    assert len(messages) == 2
+    assert "extrapolation.min_jump_factor = 5" in messages[0] and "jump_factor = 2" in messages[0]
+    assert "extrapolation.min_exponent = 0.5" in messages[1] and "max_exponent = 0.5" in messages[1]
+
+
+def test_file_problems_must_be_data_files():
+    (message,) = consistency_errors(config(relaxation={"problems": ["file/iris"]}))
+    assert "relaxation.problems[0] = 'file/iris'" in message and "data_files" in message
 
 
 def test_tail_longer_than_backprop_names_the_keys():

@@ -72,6 +72,28 @@ TINY_CONFIG = {
         "hopping_temperature": 1.0,
         "minima_starts": 200,
     },
+    "extrapolation": {
+        "problems": ["random/n6_m2_sep_s0"],
+        "thetas": ["tanh"],
+        "starts": 2,
+        "start_scale": 2.0,
+        "seed": 0,
+        "eta": 0.2,
+        "target_per_row": 1e-3,
+        "budget": 20000,
+        "xor_seeds": 2,
+        "xor_target": 1e-3,
+        "xor_budget": 20000,
+        "jump_factor": 100,
+        "min_jump_factor": 1.5,
+        "law_rtol": 0.1,
+        "window_decades": 1,
+        "min_steps": 1000,
+        "min_exponent": -1,
+        "max_exponent": 0.5,
+        "horizon": 1e15,
+        "per_decade": 20,
+    },
 }
 # One weight, the type-3 example with a = 10 written as data: rows (1, -10), labels +1.
 LINE_CSV = "u1,y\n1,1\n-10,1\n"
@@ -232,6 +254,11 @@ def test_run_writes_minima_tables(finished_run):
     assert set(relaxation["method"]) == {"multistart", "annealing", "hopping"}
     # product/m2_a10 with tanh: the global minimum is finite, twice the block's 1.265885
     assert relaxation["E_global"].iloc[0] == pytest.approx(2 * 1.265885, rel=1e-6)
+    extrapolation = read_table(finished_run / "results/tables/extrapolation.parquet")
+    assert set(extrapolation["problem"]) == {"random/n6_m2_sep_s0", "xor"}
+    assert (extrapolation["steps_extrapolated"] <= extrapolation["steps_plain"]).all()
+    for name in ["relaxation", "extrapolation"]:
+        assert (finished_run / f"results/figures/{name}.png").stat().st_size > 0
     for name in ["minima_count", "task_minima"]:
         assert (finished_run / f"results/figures/{name}.pdf").stat().st_size > 0
 
@@ -409,6 +436,10 @@ BAD_CONFIGS = {
     "relaxation file not in data_files": (
         {"relaxation": {**TINY_CONFIG["relaxation"], "problems": ["file/iris"]}},
         ["relaxation.problems[0] = 'file/iris'", "not in data_files"],
+    ),
+    "extrapolation jump factors out of order": (
+        {"extrapolation": {**TINY_CONFIG["extrapolation"], "min_jump_factor": 200}},
+        ["extrapolation.min_jump_factor = 200", "extrapolation.jump_factor = 100"],
     ),
     "minima theta not studied": (
         {"minima": {**TINY_CONFIG["minima"], "thetas": ["erf"]}},

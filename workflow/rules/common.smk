@@ -241,7 +241,10 @@ def check_problem_names(section):
             )
 
 
-check_problem_names("relaxation")
+# Open question 4: the same for the one-neuron problems of the extrapolation.
+EXTRAPOLATION = config["extrapolation"]
+for section in ("relaxation", "extrapolation"):
+    check_problem_names(section)
 TRAJECTORY_PROBLEMS = [
     "scalar",
     *dict.fromkeys(n2m1_name(3, a) for a in config["trajectories"]["n2m1_a"]),
@@ -249,10 +252,10 @@ TRAJECTORY_PROBLEMS = [
     *FILE_PROBLEMS,
 ]
 METHODS = ["flow", "backprop"]
-RELAXATION_OUTPUTS = [
-    "tables/relaxation.parquet",
-    "figures/relaxation.png",
-    "figures/relaxation.pdf",
+QUESTION_OUTPUTS = [
+    f"{kind}/{name}.{ext}"
+    for name in ("relaxation", "extrapolation")
+    for kind, ext in (("tables", "parquet"), ("figures", "png"), ("figures", "pdf"))
 ]
 SUMMARY_TABLES = [
     "bifurcation",
@@ -263,6 +266,7 @@ SUMMARY_TABLES = [
     "xor_seeds",
     "minima_counts",
     "relaxation",
+    "extrapolation",
 ]
 
 
@@ -370,6 +374,58 @@ def get_relaxation_settings(wildcards):
     return {key: value for key, value in RELAXATION.items() if key not in ("problems", "thetas")}
 
 
+# Settings of the log-mode detection and the jumps, shared by one-neuron and XOR jobs.
+EXTRAPOLATION_LAW_KEYS = [
+    "jump_factor",
+    "min_jump_factor",
+    "law_rtol",
+    "window_decades",
+    "min_steps",
+    "min_exponent",
+    "max_exponent",
+    "horizon",
+    "per_decade",
+]
+
+
+def get_extrapolation_jobs():
+    """The (problem, theta) jobs of the extrapolation table; XOR's is the last."""
+    jobs = [
+        {"problem": problem, "theta": theta}
+        for problem in EXTRAPOLATION["problems"]
+        for theta in EXTRAPOLATION["thetas"]
+    ]
+    return jobs + [{"problem": "xor", "theta": "logistic"}]
+
+
+def get_extrapolation_tables(wildcards):
+    return [
+        f"results/extrapolation/{job['problem']}/{job['theta']}.parquet"
+        for job in get_extrapolation_jobs()
+    ]
+
+
+def get_extrapolation_traces(wildcards):
+    return [
+        path.replace(".parquet", "_trace.parquet") for path in get_extrapolation_tables(wildcards)
+    ]
+
+
+def get_extrapolation_settings(wildcards):
+    """Every value a one-neuron job uses besides its wildcards."""
+    keys = ["starts", "start_scale", "seed", "eta", "target_per_row", "budget"]
+    return {key: EXTRAPOLATION[key] for key in keys + EXTRAPOLATION_LAW_KEYS}
+
+
+def get_xor_extrapolation_settings(wildcards):
+    """XOR: its own seeds, target and budget; the network and eta of the `xor` section."""
+    return {
+        **{key: EXTRAPOLATION[key] for key in EXTRAPOLATION_LAW_KEYS},
+        **{key: EXTRAPOLATION[f"xor_{key}"] for key in ["seeds", "target", "budget"]},
+        **{key: config["xor"][key] for key in ["hidden", "eta", "init_scale"]},
+    }
+
+
 def get_random_spec(wildcards):
     return {
         "n": int(wildcards.n),
@@ -474,7 +530,7 @@ def get_final_outputs():
         + ["fig5_xor", "margin_angle"]
         for ext in ("png", "pdf")
     ]
-    outputs += [f"results/{name}" for name in RELAXATION_OUTPUTS]
+    outputs += [f"results/{name}" for name in QUESTION_OUTPUTS]
     outputs += [
         f"results/figures/{name}.{ext}"
         for name in ["minima_count", "task_minima"]
@@ -506,6 +562,7 @@ def get_manifest_tables(wildcards):
     tables += get_critical_points_tables(wildcards)
     tables += [critical_points_path(p, theta) for p in figure_problems for theta in THETAS]
     tables += get_minima_tables(wildcards) + get_relaxation_tables(wildcards)
+    tables += get_extrapolation_tables(wildcards) + get_extrapolation_traces(wildcards)
     tables += get_bifurcation_tables(wildcards)
     tables += [trajectory_path(**job) for job in get_growth_law_jobs()]
     tables += get_growth_law_tables(wildcards)
