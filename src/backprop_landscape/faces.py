@@ -16,13 +16,15 @@ and it is a local minimum of E on clos TV (Sontag's "local minimum at infinity")
    rows at +1 add tail terms, rows at -1 subtract them (see :mod:`tails`).  For
    1 - theta ~ C z^-p exp(-k z^q) with k > 0, a row i at -1 beats every row at +1 along a
    direction d of the face's cone when 2^(1/q) s_j + s_i > 0 for all j (s = A~ d): its
-   tail exp(-k |s_i t|^q) outlives their exp(-2k (s_j t)^q).  Whether such a d exists is a
-   linear program per row at -1 (:func:`face_margins`).  For power tails (k = 0) a row at
-   -1 always wins (z^-p against z^-2p).
+   tail exp(-k |s_i t|^q) outlives their exp(-2k (s_j t)^q).  Whether such a d exists is
+   a linear program over one polyhedron per face, with one objective per row at -1
+   (:func:`face_margins`).  For power tails (k = 0) a row at -1 always wins (z^-p
+   against z^-2p).
 
 Nothing is evaluated at a large x.  The many small linear programs of a multistart run are
-solved together: independent blocks, each maximising its own last variable, stacked
-block-diagonally into one HiGHS call per few thousand rows.  See ``docs/minima.md``.
+solved together by a vectorised dual simplex (:func:`_lp_batch`); every verdict rests on
+a certificate checked afterwards (a feasible point, or nonnegative multipliers), and
+whatever the batch cannot certify goes to HiGHS.  See ``docs/minima.md``.
 """
 
 from __future__ import annotations
@@ -31,24 +33,24 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-from scipy.linalg import null_space
 from scipy.optimize import brentq, linprog
 from scipy.sparse import coo_matrix
 
 from .landscape import energy, hessian
-from .tails import limit_is_minimum
+from .tails import energy_tail, limit_is_minimum
 from .theta import Theta
 
 SAT_TOL = 1e-6  # a row is saturated once 1 - theta(|z|) <= SAT_TOL
 RANK_RTOL = 1e-10  # singular values below this (relative) count as zero
-MARGIN_TOL = 1e-7  # LP margins within this of zero are ties (slopes are normalised to >= 1)
+MARGIN_TOL = 1e-7  # margins 1 - psi / f within this of zero are ties
 TAU_TOL = 1e-9  # LP slopes below this times the largest row 1-norm count as zero
-CHECK_TOL = 1e-7  # constraint slack allowed when re-checking a pruned LP's solution
 PD_RTOL = 1e-13  # Hessian eigenvalues must exceed this times the largest one (~500 eps)
-MAX_LP_ROWS = 1500  # rows per stacked LP
-PRUNE_CONE, PRUNE_BEAT = 3, 2  # pruned margin LPs keep this many times m rows of each kind
-SAMPLES = 64  # random directions per face tried before its margin LPs
-FIRST_ROWS = 2  # rows at -1 per face whose margin LPs are solved in the first pass
+MAX_LP_ROWS = 1500  # rows per stacked HiGHS call
+LP_TOL = 1e-9  # batched LPs: a unit-norm constraint may be violated by this much
+LP_DUAL_TOL = 1e-9  # multipliers above -LP_DUAL_TOL (relative) count as nonnegative
+LP_PERTURB = 1e-10  # relative perturbation of the objective (no zero multipliers)
+LP_PIVOT = 1e-11  # smallest pivot (relative) the dual ratio test accepts
+BOX = 1e6  # margin LPs run in |d|_inf <= BOX / min ||a_k||; a certificate may not use it
 
 
 @dataclass(frozen=True)
@@ -76,7 +78,10 @@ class FaceResult:
     ray_from_above : bool or None
         Tail verdict (:func:`tails.limit_is_minimum`) along that ray.
     margin : float
-        Largest LP margin of a row at -1 (> 0: a ray on which E approaches from below).
+        max over rows i at -1 of 1 - psi_i / 2^(1/q) (see :func:`face_margins`): > 0, a
+        ray on which E approaches the limit from below (for a rejected face, the first
+        positive margin found); < 0, the rows at +1 dominate near the limit; -inf with
+        no row at -1.
     reason : str
     """
 
@@ -257,18 +262,184 @@ def _free_rows(A, free):
 
 
 # --------------------------------------------------------------------------------------
+# Many small LPs at once: a vectorised dual simplex
+# --------------------------------------------------------------------------------------
+
+
+@dataclass
+class _LPBatch:
+    """Solutions of a batch of LPs  max c.x  s.t.  G x <= h,  lo <= x <= hi.
+
+    ``rows`` / ``rhs`` are the constraints [G; I; -I] with every row scaled to unit norm
+    (rows r .. r+w-1 are the upper bounds, r+w .. r+2w-1 the lower ones); ``basis`` holds
+    the w constraints active at the vertex ``x`` and ``inverse`` the inverse of their
+    matrix, so the multipliers of any objective c at that vertex are inverse^T c.
+    ``status``: 0 optimal, 1 infeasible, 2 unfinished (iteration limit).
+    """
+
+    x: np.ndarray
+    basis: np.ndarray
+    inverse: np.ndarray
+    rows: np.ndarray
+    rhs: np.ndarray
+    status: np.ndarray
+
+    def multipliers(self, c: np.ndarray) -> np.ndarray:
+        """Multipliers of objectives c, shape (L, ..., w), at each LP's final vertex."""
+        c = np.asarray(c, dtype=float)
+        flat = c.reshape(len(c), -1, c.shape[-1])
+        lam = np.einsum("lba,lkb->lka", self.inverse, flat)
+        return lam.reshape(c.shape)
+
+    def violation(self) -> np.ndarray:
+        """Largest violation of a (unit-norm) constraint at x, per LP."""
+        return np.max(np.einsum("lrw,lw->lr", self.rows, self.x) - self.rhs, axis=1)
+
+
+def _lp_batch(c, G, h, lo, hi, *, max_iter=None, start=None) -> _LPBatch:
+    """Solve L small LPs  max c.x  s.t.  G x <= h,  lo <= x <= hi  (lo, hi finite) at once.
+
+    Dual simplex in active-set form, vectorised over the LPs: start at the vertex of the
+    box that maximises c (dual feasible), then repeatedly bring in the most violated
+    constraint and drop the basis constraint picked by the dual ratio test, until the
+    vertex is feasible (optimal) or no constraint can leave (infeasible).  c is perturbed
+    by ~1e-10 relative so that no multiplier is ever 0: the dual objective then falls at
+    every step and the method cannot cycle.  Results are certificates, checked by the
+    callers: a feasible x, and multipliers inverse^T c of the *unperturbed* objective.
+
+    ``start`` (L, w), optional: a first basis per LP (indices into [G; I; -I]) whose rows
+    span c with nonnegative weights; c is then perturbed within that cone (multipliers
+    c's own plus 1e-10 relative), so the start is dual feasible.  LPs whose start is
+    near-singular start from the box.
+    """
+    c = np.asarray(c, dtype=float)
+    G = np.asarray(G, dtype=float)
+    L, r, w = G.shape
+    eye = np.broadcast_to(np.eye(w), (L, w, w))
+    rows = np.concatenate([G, eye, -eye], axis=1)
+    rhs = np.concatenate(
+        [np.asarray(h, dtype=float), np.broadcast_to(hi, (L, w)), -np.broadcast_to(lo, (L, w))],
+        axis=1,
+    )
+    norms = np.linalg.norm(rows, axis=2)
+    norms = np.where(norms > 0, norms, 1.0)
+    rows = rows / norms[..., None]
+    rhs = rhs / norms
+    rng = np.random.default_rng(0)  # fixed: verdicts must not depend on call order
+    scale = np.abs(c).max(axis=1, keepdims=True)
+    scale = np.where(scale > 0, scale, 1.0)
+    sign = np.where(c != 0, np.sign(c), rng.choice([-1.0, 1.0], size=c.shape))
+    c_pert = c + sign * scale * LP_PERTURB * rng.uniform(1.0, 2.0, c.shape)
+    basis = np.where(c_pert > 0, r + np.arange(w), r + w + np.arange(w))
+    if start is not None:
+        N = np.take_along_axis(rows, start[:, :, None], axis=1)
+        s = np.linalg.svd(N, compute_uv=False)
+        good = s[:, -1] > 1e-8 * s[:, 0]
+        if good.any():
+            inv = np.linalg.inv(N[good])
+            lam = np.einsum("kba,kb->ka", inv, c[good])
+            size = np.abs(lam).max(axis=1, keepdims=True)
+            good[good] = np.all(lam >= -1e-12 * size, axis=1)
+        if good.any():
+            N = N[good]
+            bump = scale[good] * LP_PERTURB * rng.uniform(1.0, 2.0, (int(good.sum()), w))
+            c_pert[good] = c[good] + np.einsum("kab,ka->kb", N, bump)
+            basis[good] = start[good]
+    x = np.zeros((L, w))
+    inverse = np.broadcast_to(np.eye(w), (L, w, w)).copy()
+    status = np.full(L, 2)
+    act = np.arange(L)  # the unfinished LPs, and their data compacted to them
+    R, H, Bs, C = rows, rhs, basis.copy(), c_pert
+    for _ in range(max_iter or 3 * (r + 2 * w)):
+        N = np.take_along_axis(R, Bs[:, :, None], axis=1)
+        inv = _safe_inverse(N)
+        xa = np.einsum("kab,kb->ka", inv, np.take_along_axis(H, Bs, axis=1))
+        x[act], inverse[act], basis[act] = xa, inv, Bs
+        viol = np.einsum("krw,kw->kr", R, xa) - H
+        enter = np.argmax(viol, axis=1)
+        go = viol[np.arange(act.size), enter] > LP_TOL
+        lam = np.einsum("kba,kb->ka", inv, C)
+        alpha = np.einsum("kba,kb->ka", inv, R[np.arange(act.size), enter])
+        eligible = alpha > LP_PIVOT * np.maximum(np.abs(alpha).max(axis=1, keepdims=True), 1.0)
+        ratio = np.where(eligible, np.maximum(lam, 0.0) / np.where(eligible, alpha, 1.0), np.inf)
+        leave = np.argmin(ratio, axis=1)
+        stuck = go & ~eligible.any(axis=1)
+        status[act[~go]] = 0
+        status[act[stuck]] = 1
+        Bs[np.arange(act.size), leave] = np.where(go, enter, Bs[np.arange(act.size), leave])
+        keep = go & ~stuck
+        if not keep.all():
+            if not keep.any():
+                break
+            act, R, H, Bs, C = act[keep], R[keep], H[keep], Bs[keep], C[keep]
+    return _LPBatch(x, basis, inverse, rows, rhs, status)
+
+
+def _safe_inverse(N):
+    try:
+        return np.linalg.inv(N)
+    except np.linalg.LinAlgError:  # a near-singular basis: pseudo-inverse, caught by checks
+        return np.linalg.pinv(N)
+
+
+# --------------------------------------------------------------------------------------
 # (i) feasibility and a direction; (iii) margins of the rows at -1; free rows
 # --------------------------------------------------------------------------------------
+
+
+def _cone_rows(A, sigmas, slope_col: bool):
+    """Rows of the face cones as constraints  row . (d[, tau]) <= 0, shape (k, 2n, w).
+
+    Saturated row k: -sigma_k a_k . d (+ tau if ``slope_col``) <= 0.  Free row k: the pair
+    +-a_k . d <= 0 (A~_F d = 0), its second half in rows n .. 2n-1 (zero rows elsewhere,
+    which callers give a right-hand side of 1).
+    """
+    k, n = sigmas.shape
+    m = A.shape[1]
+    sat = sigmas != 0
+    first = np.where(sat[:, :, None], -(sigmas[:, :, None] * A[None]), A[None])
+    second = np.where(sat[:, :, None], 0.0, -A[None])
+    M = np.concatenate([first, second], axis=1)
+    if slope_col:
+        tau = np.concatenate([sat, np.zeros((k, n), bool)], axis=1).astype(float)
+        M = np.concatenate([M, tau[:, :, None]], axis=2)
+    return M.reshape(k, 2 * n, m + slope_col)
 
 
 def face_directions(A_tilde, sigmas) -> tuple[np.ndarray, np.ndarray]:
     """(feasible, unit direction) per pattern; NaN directions where infeasible.
 
-    One block per pattern: max tau s.t. sigma_k a_k . d >= tau on S, A~_F d = 0,
-    |d|_inf <= 1, tau <= 1.  The pattern is feasible iff tau > 0.
+    One LP per pattern: max tau s.t. sigma_k a_k . d >= tau on S, A~_F d = 0,
+    |d|_inf <= 1, tau <= 1.  The pattern is feasible iff tau > 0.  All patterns are
+    solved together by the vectorised dual simplex; a feasible (d, tau) is its own
+    certificate, and every pattern it does not certify is re-solved by HiGHS.
     """
     A = _as_matrix(A_tilde)
     sigmas = _as_patterns(sigmas, A.shape[0])
+    n, m = A.shape
+    k = len(sigmas)
+    scale = _row_scale(A)
+    G = _cone_rows(A, sigmas, True)
+    h = np.zeros((k, 2 * n))
+    h[:, n:] = np.where(sigmas != 0, 1.0, 0.0)  # zero rows: 0 <= 1
+    c = np.zeros((k, m + 1))
+    c[:, -1] = 1.0
+    lo, hi = np.r_[-np.ones(m), -(scale + 1.0)], np.r_[np.ones(m), 1.0]
+    sol = _lp_batch(c, G, h, lo, hi)
+    x = sol.x
+    certified = (sol.violation() <= 10 * LP_TOL) & (x[:, -1] > TAU_TOL * scale)
+    unsure = np.flatnonzero(~certified)
+    if unsure.size:  # infeasible or unfinished here: HiGHS decides
+        x = x.copy()
+        x[unsure] = _highs_directions(A, sigmas[unsure])
+    feasible = x[:, -1] > TAU_TOL * scale
+    d = x[:, :-1]
+    norms = np.linalg.norm(d, axis=1, keepdims=True)
+    return feasible, np.where(feasible[:, None], d / np.where(norms > 0, norms, 1.0), np.nan)
+
+
+def _highs_directions(A, sigmas) -> np.ndarray:
+    """The direction LPs of :func:`face_directions`, by HiGHS (stacked blocks)."""
     n, m = A.shape
     blocks = []
     for sigma in sigmas:
@@ -285,165 +456,177 @@ def face_directions(A_tilde, sigmas) -> tuple[np.ndarray, np.ndarray]:
         np.r_[np.ones(m), 1.0],
     )
     x = _solve_groups([grp])[0]
-    feasible = x[:, -1] > TAU_TOL * _row_scale(A)
-    d = x[:, :-1]
-    norms = np.linalg.norm(d, axis=1, keepdims=True)
-    return feasible, np.where(feasible[:, None], d / np.where(norms > 0, norms, 1.0), np.nan)
-
-
-def _margin_group(A, sigma, direction, factor, minus, prune):
-    """Blocks max t s.t. t <= factor s_j + s_i (sigma_j = +1), sigma_k s_k >= 1 (k in S),
-    A~_F d = 0, t <= 1, one per row i in ``minus``; optionally keeping only the cone and
-    beat rows that bind first along ``direction`` (a relaxation: an upper bound on t).
-    """
-    m = A.shape[1]
-    sat, plus = sigma != 0, np.flatnonzero(sigma == 1)
-    cone = np.flatnonzero(sat)
-    if prune:
-        g = sigma[cone, None] * A[cone]
-        cone = cone[np.argsort(g @ direction / np.linalg.norm(g, axis=1))[: PRUNE_CONE * m]]
-        plus = plus[np.argsort(A[plus] @ direction)[: PRUNE_BEAT * m]]
-    free = _free_rows(A, ~sat)[~sat].reshape(-1, m)
-    k = minus.size
-    M_cone = np.c_[-(sigma[cone, None] * A[cone]), np.zeros(cone.size)]
-    M_free = np.c_[free, np.zeros(len(free))]
-    M_beat = np.concatenate(
-        [-(factor * A[plus][None, :, :] + A[minus][:, None, :]), np.ones((k, plus.size, 1))], axis=2
-    )
-    M = np.concatenate(
-        [
-            np.broadcast_to(M_cone, (k,) + M_cone.shape),
-            np.broadcast_to(M_free, (k,) + M_free.shape),
-            M_beat,
-        ],
-        axis=1,
-    )
-    b = np.r_[-np.ones(cone.size), np.zeros(len(free) + plus.size)]
-    return _Group(
-        M, np.broadcast_to(b, (k, b.size)), np.full(m + 1, -np.inf), np.r_[np.full(m, np.inf), 1.0]
-    )
-
-
-def _violated(A, sigma, x, factor, minus) -> np.ndarray:
-    """Which solutions x = (d, t), one per row at -1, break a constraint of the full LP."""
-    d, t = x[:, :-1], x[:, -1]
-    s = d @ A.T  # (k, n)
-    sat = sigma != 0
-    scale = CHECK_TOL * np.maximum(1.0, np.abs(s).max(axis=1))
-    cone_bad = np.any((sigma[sat] * s[:, sat]) < 1.0 - scale[:, None], axis=1)
-    free_bad = np.any(np.abs(s[:, ~sat]) > scale[:, None], axis=1)
-    beat = factor * s[:, sigma == 1] + s[np.arange(len(minus)), minus][:, None]
-    beat_bad = np.any(t[:, None] > beat + scale[:, None], axis=1)
-    return cone_bad | free_bad | beat_bad
-
-
-def _sampled_witnesses(A, sigmas, directions, factor, n_samples=SAMPLES):
-    """Cheap rejections before any LP: random directions in each face's open cone.
-
-    Directions d = d0 + r K u (d0 the face's direction, K a basis of ker A~_F, u Gaussian,
-    r from 0.03 to 3) that keep sigma_k s_k > 0 on S are rescaled so min sigma_k s_k = 1,
-    i.e. into the margin LP's feasible set, and scored by max_i min_j factor s_j + s_i.
-    A positive score is an exact witness (a ray on which E approaches from below); a
-    non-positive one proves nothing, and the LP decides.  Returns (score, d) per face.
-    """
-    rng = np.random.default_rng(0)  # fixed: the verdicts must not depend on call order
-    radii = np.geomspace(0.03, 3.0, n_samples)[:, None]
-    out = []
-    for sigma, d0 in zip(sigmas, directions):
-        sat, plus, minus = sigma != 0, sigma == 1, sigma == -1
-        K = null_space(A[~sat]) if (~sat).any() else np.eye(A.shape[1])
-        d = d0 + radii * (rng.standard_normal((n_samples, K.shape[1])) @ K.T)
-        s = d @ A.T
-        lowest = np.min(sigma[sat] * s[:, sat], axis=1)
-        ok = lowest > 0
-        if not ok.any() or not plus.any():
-            out.append((-np.inf, None))
-            continue
-        s, d = s[ok] / lowest[ok, None], d[ok] / lowest[ok, None]
-        score = factor * s[:, plus].min(axis=1) + s[:, minus].max(axis=1)
-        best = int(np.argmax(score))
-        out.append((min(float(score[best]), 1.0), d[best]))
-    return out
+    return np.where(np.isnan(x), -np.inf, x)
 
 
 def face_margins(A_tilde, sigmas, directions, theta: Theta):
-    """Largest margin by which a row at -1 beats every row at +1, per feasible pattern.
+    """By how much some row at -1 beats every row at +1, per feasible pattern.
 
-    Per row i at -1 the block LP
+    With g_k = sigma_k a_k (so the face's cone is g_k . d > 0 on S, A~_F d = 0) and
+    f = 2^(1/q), a row i at -1 outlives every row at +1 along d when g_i . d < f g_j . d
+    for all j at +1.  Scaling d so that the slowest row at +1 has slope 1, the smallest
+    such ratio over the whole cone is the LP
 
-        max t  s.t.  t <= 2^(1/q) s_j + s_i  (sigma_j = +1),
-                     sigma_k s_k >= 1 (k in S),  A~_F d = 0,  t <= 1,   s = A~ d.
+        psi_i = min g_i . d   s.t.   g_j . d >= 1 (sigma_j = +1),
+                                      g_k . d >= 0 (sigma_k = -1),   A~_F d = 0,
 
-    The constraint set is the face's cone scaled so that every saturated row grows at
-    least at unit rate -- "near the limit point" for all saturated rows at once.  t > 0:
-    along d the -1 row's tail outlives every +1 row's, so E approaches the limit from
-    below (not a minimum); t < 0 for every such row: the +1 rows dominate everywhere near
-    the limit.  Returns (margin, witness d) per pattern: -inf / None with no row at -1,
-    +inf for power tails (k = 0).  The LPs are first solved with only the rows that bind
-    first along ``directions`` (a relaxation, so a negative optimum is final); a positive
-    one is re-checked against every row and re-solved in full if it breaks one.
+    and row i wins along some ray iff psi_i < f.  All rows at -1 share this polyhedron
+    D: only the objective changes.  The margin of the face is max_i (1 - psi_i / f):
+    > 0, a ray on which E approaches its limit from below (not a minimum); < 0 for every
+    row, the rows at +1 dominate everywhere near the limit; |margin| <= MARGIN_TOL, a tie.
+
+    Method: per face, solve the LP of its most dangerous row at -1 (smallest slope along
+    ``directions`` relative to the slowest row at +1), inside a large box (the
+    vectorised dual simplex needs one); its optimal vertex d* then settles every row at -1
+    whose multipliers at d* are nonnegative (d* is optimal for it too) -- usually all of
+    them.  Unsettled rows get their own LP in the next round.  A row is called safe only on
+    a dual certificate that does not use the box (valid on all of D); a primal point with
+    g_i . d < f min_j g_j . d is a witness by itself.  Anything the batch cannot certify
+    is re-solved by HiGHS without the box.
+
+    Returns (margin, witness) per pattern: the witness is a direction of the open cone
+    along which the winning row beats every row at +1 (or, for a tie, the tying
+    direction); -inf / NaN with no row at -1, +inf / the face direction for power tails
+    (k = 0, a row at -1 always wins).  For a face that is not a minimum the margin is the
+    first positive one found, not necessarily the largest.
     """
     A = _as_matrix(A_tilde)
     sigmas = _as_patterns(sigmas, A.shape[0])
+    directions = np.array(directions, dtype=float, ndmin=2)
     k, m = len(sigmas), A.shape[1]
     margins, witnesses = np.full(k, -np.inf), np.full((k, m), np.nan)
     has_minus = np.any(sigmas == -1, axis=1)
     if theta.tail.k == 0:
         margins[has_minus] = np.inf
-        witnesses[has_minus] = np.asarray(directions)[has_minus]
+        witnesses[has_minus] = directions[has_minus]
         return margins, witnesses
-    factor = 2.0 ** (1.0 / theta.tail.q)
     faces = np.flatnonzero(has_minus)
-    directions = np.asarray(directions, dtype=float)
-    found = _sampled_witnesses(A, sigmas[faces], directions[faces], factor)
-    for f, (t, d) in zip(faces, found):
-        if t > MARGIN_TOL:
-            margins[f], witnesses[f] = t, d
-    faces = faces[~(margins[faces] > MARGIN_TOL)]
-    # Rows at -1 in order of danger along the face's direction (least saturated first):
-    # one LP each for the first few settles most faces that are not minima.
-    order = {f: _by_danger(A, sigmas[f], directions[f]) for f in faces}
-    for rows in (lambda f: order[f][:FIRST_ROWS], lambda f: order[f][FIRST_ROWS:]):
-        todo = [f for f in faces if not margins[f] > MARGIN_TOL and len(rows(f))]
-        solved = _margin_lps(A, [(sigmas[f], directions[f], rows(f)) for f in todo], factor)
-        for f, x in zip(todo, solved):
-            best = int(np.argmax(x[:, -1]))
-            if margins[f] == -np.inf or x[best, -1] > margins[f]:
-                margins[f], witnesses[f] = x[best, -1], x[best, :-1]
+    if faces.size:
+        factor = 2.0 ** (1.0 / theta.tail.q)
+        margins[faces], witnesses[faces] = _lp_margins(A, sigmas[faces], directions[faces], factor)
     return margins, witnesses
 
 
-def _by_danger(A, sigma, direction) -> np.ndarray:
-    """Rows at -1 sorted by their slope along ``direction``, least saturated first."""
-    minus = np.flatnonzero(sigma == -1)
-    return minus[np.argsort(-(A[minus] @ direction))]
+def _lp_margins(A, sigmas, directions, factor):
+    """:func:`face_margins` for faces with a row at -1: rounds of batched LPs."""
+    k, n = sigmas.shape
+    m = A.shape[1]
+    g = sigmas[:, :, None] * A[None]  # (k, n, m)
+    plus, minus, free = sigmas == 1, sigmas == -1, sigmas == 0
+    slopes = np.einsum("knm,km->kn", g, directions)
+    slowest = np.min(np.where(plus, slopes, np.inf), axis=1)
+    danger = np.where(minus, slopes / np.where(np.isfinite(slowest), slowest, 1.0)[:, None], np.inf)
+    # a first basis: the row's own constraint and the m - 1 rows at +1 that grow slowest
+    # along the face's direction (the optimal vertex usually has them at slope 1)
+    norm_slopes = slopes / np.maximum(np.linalg.norm(g, axis=2), 1e-300)
+    slowest_rows = np.argsort(np.where(plus, norm_slopes, np.inf), axis=1)[:, : m - 1]
+    todo = minus.copy()
+    margin = np.full(k, -np.inf)
+    witness = np.full((k, m), np.nan)
+    decided = np.zeros(k, dtype=bool)  # a positive margin is known: not a minimum
+    box = BOX / max(float(np.min(np.linalg.norm(A[np.any(A != 0, axis=1)], axis=1))), 1e-300)
+    G = _cone_rows(A, sigmas, False)
+    h = np.zeros((k, 2 * n))
+    h[:, :n] = np.where(plus, -1.0, 0.0)
+    h[:, n:] = np.where(free, 0.0, 1.0)
+    # basis entries that are equalities (free-row pairs) carry multipliers of either sign
+    either = np.concatenate([free, free], axis=1)
+    for _ in range(n + 1):
+        open_ = np.flatnonzero(~decided & todo.any(axis=1))
+        if not open_.size:
+            break
+        row = np.argmin(np.where(todo[open_], danger[open_], np.inf), axis=1)
+        objective = -g[open_, row]
+        sol = _lp_batch(
+            objective, G[open_], h[open_], -box, box, start=_margin_start(row, slowest_rows[open_])
+        )
+        feasible = (sol.status == 0) & (sol.violation() <= 10 * LP_TOL)
+        # every row at -1 of the face, judged at this vertex
+        lam = sol.multipliers(-g[open_])  # (o, n, m): multipliers of each row's objective
+        b = np.take_along_axis(sol.rhs, sol.basis, axis=1)  # (o, m)
+        psi = -np.einsum("oim,om->oi", lam, b)  # min g_i . d, if the vertex is optimal
+        kind = np.where(sol.basis >= 2 * n, 2, 0)  # 0 inequality, 1 equality, 2 box
+        eq = np.take_along_axis(either[open_], np.minimum(sol.basis, 2 * n - 1), axis=1)
+        kind = np.where((sol.basis < 2 * n) & eq, 1, kind)
+        size = np.maximum(np.abs(lam).max(axis=2, keepdims=True), 1.0)
+        tol = LP_DUAL_TOL * size
+        ok_ineq = np.where(kind[:, None, :] == 0, lam >= -tol, True)
+        ok_box = np.where(kind[:, None, :] == 2, np.abs(lam) <= tol, True)
+        optimal = feasible[:, None] & np.all(ok_ineq & ok_box, axis=2)  # (o, n)
+        value = np.einsum("onm,om->on", g[open_], sol.x)  # g_i . d* (primal)
+        lowest = np.min(np.where(plus[open_], value, np.inf), axis=1)  # min_j g_j . d*
+        wins = (
+            feasible[:, None] & minus[open_] & (value < factor * lowest[:, None] * (1 - MARGIN_TOL))
+        )
+        for o, f in enumerate(open_):
+            if wins[o].any():  # a primal witness: not a minimum
+                i = int(np.flatnonzero(wins[o])[np.argmin(value[o, wins[o]])])
+                margin[f] = 1.0 - value[o, i] / (factor * lowest[o])
+                witness[f] = _nudge(g[f], plus[f], sol.x[o], directions[f], i, factor)
+                decided[f] = True
+                continue
+            settled = optimal[o] & minus[f] & todo[f]
+            if settled.any():
+                margin[f] = max(margin[f], float(np.max(1.0 - psi[o, settled] / factor)))
+                tying = settled & (np.abs(1.0 - psi[o] / factor) <= MARGIN_TOL)
+                if tying.any():
+                    witness[f] = sol.x[o]
+                todo[f] &= ~settled
+            if todo[f, row[o]]:  # its own LP did not settle it: HiGHS, without the box
+                i = int(row[o])
+                psi_i, d = _highs_margin(A, sigmas[f], i)
+                todo[f, i] = False
+                margin[f] = max(margin[f], 1.0 - psi_i / factor)
+                if psi_i < factor * (1 - MARGIN_TOL):
+                    witness[f] = _nudge(g[f], plus[f], d, directions[f], i, factor)
+                    decided[f] = True
+                elif abs(1.0 - psi_i / factor) <= MARGIN_TOL:
+                    witness[f] = d
+    if np.any(todo & ~decided[:, None]):
+        raise RuntimeError("margin LPs did not settle every row at -1")
+    return margin, witness
 
 
-def _margin_lps(A, jobs, factor) -> list[np.ndarray]:
-    """Solve the margin blocks of each job (sigma, direction, rows at -1); exact optima.
+def _margin_start(row, slowest):
+    """Start bases for the margin LPs: the row's own constraint and the slowest rows at +1.
 
-    Pruned LPs first; an optimum >= -MARGIN_TOL whose solution breaks a dropped row is
-    re-solved with every row (a negative optimum of the relaxation is already final).
+    Faces with fewer than m - 1 rows at +1 (or a repeat of the row) start from the box.
     """
-    if not jobs:
-        return []
-    solved = _solve_groups([_margin_group(A, s, d, factor, rows, True) for s, d, rows in jobs])
-    redo = [
-        j
-        for j, ((sigma, _, rows), x) in enumerate(zip(jobs, solved))
-        if np.any((x[:, -1] >= -MARGIN_TOL) & _violated(A, sigma, x, factor, rows))
-    ]
-    full = (
-        _solve_groups([_margin_group(A, jobs[j][0], None, factor, jobs[j][2], False) for j in redo])
-        if redo
-        else []
+    start = np.concatenate([row[:, None], slowest], axis=1)
+    return start
+
+
+def _nudge(g, plus, d, direction, i, factor):
+    """Move a winning point d of the closed cone into the open cone, keeping the win.
+
+    d + eta * direction, with eta small enough that row i still beats every row at +1.
+    """
+    s, s0 = g @ d, g @ direction
+    gap = factor * np.min(s[plus], initial=np.inf) - s[i]
+    if not np.isfinite(gap):  # no row at +1: any direction of the cone wins
+        return direction
+    spread = factor * np.max(np.abs(s0[plus]), initial=0.0) + abs(s0[i])
+    eta = 0.5 * gap / max(spread, 1e-300)
+    out = d + eta * direction
+    return out / np.linalg.norm(out)
+
+
+def _highs_margin(A, sigma, i):
+    """psi_i of :func:`face_margins` by HiGHS, without a box: (psi, minimiser)."""
+    g = sigma[:, None] * A
+    sat, free = sigma != 0, sigma == 0
+    res = linprog(
+        g[i],
+        A_ub=-g[sat],
+        b_ub=-(sigma[sat] == 1).astype(float),
+        A_eq=A[free] if free.any() else None,
+        b_eq=np.zeros(int(free.sum())) if free.any() else None,
+        bounds=[(None, None)] * A.shape[1],
+        method="highs",
     )
-    for j, x in zip(redo, full):
-        solved[j] = x
-    for x in solved:
-        if np.isnan(x[:, -1]).any():
-            raise RuntimeError("margin LP infeasible for a pattern found feasible")
-    return solved
+    if res.status != 0:
+        raise RuntimeError(f"margin LP failed: {res.message}")
+    return float(res.fun), res.x
 
 
 def pushable_rows(A_tilde, sigmas) -> list[np.ndarray]:
@@ -542,6 +725,36 @@ def _ray_verdict(A, sigma, direction, theta) -> bool | None:
         return None
 
 
+def _ray_verdicts(A, sigmas, directions, theta) -> list[bool | None]:
+    """:func:`_ray_verdict` for many faces at once (the leading tail terms, vectorised).
+
+    Faces whose leading terms come close to cancelling are handed to the exact
+    one-at-a-time verdict, which refuses (None) when they cancel.
+    """
+    if not len(sigmas):
+        return []
+    slopes = np.where(sigmas != 0, np.asarray(directions) @ A.T, 0.0)
+    tail = energy_tail(slopes, theta)
+    live = np.isfinite(tail.log_coef)
+    rate = np.where(live, tail.rate, np.inf)
+    low = rate.min(axis=1, keepdims=True)
+    lead = live & (rate <= low + 1e-14 * np.abs(low))
+    power = np.where(lead, tail.power, np.inf)
+    lead &= power <= power.min(axis=1, keepdims=True) + 1e-12 * (
+        1 + np.abs(power.min(axis=1, keepdims=True))
+    )
+    coef = np.where(lead, tail.log_coef, -np.inf)
+    top = coef.max(axis=1, keepdims=True)
+    with np.errstate(invalid="ignore"):
+        total = np.sum(np.where(lead, tail.sign * np.exp(coef - top), 0.0), axis=1)
+    count = lead.sum(axis=1)
+    clear = live.any(axis=1) & (np.abs(total) > 1e-6 * np.maximum(count, 1))
+    return [
+        bool(t > 0) if ok else _ray_verdict(A, s, d, theta)
+        for t, ok, s, d in zip(total, clear, sigmas, directions)
+    ]
+
+
 @dataclass
 class _Candidate:
     """A feasible face with its reduced minimum, waiting for the margin and push tests."""
@@ -603,9 +816,14 @@ def analyse_faces(A_tilde, sigmas, theta: Theta, x0s=None, *, sat_tol=SAT_TOL):
     feasible, directions = face_directions(A, sigmas)
     results: list[FaceResult | None] = [None] * len(sigmas)
     pending, refine = [], []
+    vertex = np.all(sigmas != 0, axis=1)
+    nothing = ReducedMinimum("finite", np.zeros(m), np.zeros(0), 0.0, np.zeros(0, np.int64))
     for f, sigma in enumerate(sigmas):
         if not feasible[f]:
             results[f] = _infeasible(sigma, n, m)
+            continue
+        if vertex[f]:  # every row saturated: E_F = 0, nothing to descend
+            pending.append((f, _Candidate(sigma, nothing, directions[f])))
             continue
         reduced = reduced_minimum(A, sigma, theta, x0s[f], sat_tol=sat_tol)
         if reduced.status == "escaped":
@@ -618,21 +836,30 @@ def analyse_faces(A_tilde, sigmas, theta: Theta, x0s=None, *, sat_tol=SAT_TOL):
             results[f] = cand.result(theta, "undecided", "the reduced descent did not settle")
         elif not _reduced_is_minimum(A, sigma, reduced, theta):
             results[f] = cand.result(theta, "saddle", "the reduced problem has no minimum there")
-        elif (ray := _ray_verdict(A, sigma, directions[f], theta)) is False:
-            cand.ray = ray
+        else:
+            pending.append((f, cand))
+    rays = _ray_verdicts(
+        A,
+        np.array([c.sigma for _, c in pending]).reshape(-1, n),
+        [c.direction for _, c in pending],
+        theta,
+    )
+    waiting = []
+    for (f, cand), ray in zip(pending, rays):
+        cand.ray = ray
+        if ray is False:
             results[f] = cand.result(
                 theta, "not_minimum", "along the face's own ray E approaches its limit from below"
             )
         else:
-            cand.ray = ray
-            pending.append((f, cand))
+            waiting.append((f, cand))
     if refine:
         sub = analyse_faces(
             A, [r[1] for r in refine], theta, [r[2] for r in refine], sat_tol=sat_tol
         )
         for (f, _, _), res in zip(refine, sub):
             results[f] = res
-    _decide_pending(A, theta, pending, results)
+    _decide_pending(A, theta, waiting, results)
     return results
 
 
@@ -667,7 +894,13 @@ def _decide_pending(A, theta, pending, results) -> None:
             survivors.append((f, cand, margin))
     if not survivors:
         return
-    pushed = pushable_rows(A, np.array([c.sigma for _, c, _ in survivors]))
+    # vertex faces have no free row to push
+    partial = [j for j, (_, c, _) in enumerate(survivors) if np.any(c.sigma == 0)]
+    pushed = [np.zeros(0, np.int64)] * len(survivors)
+    if partial:
+        found = pushable_rows(A, np.array([survivors[j][1].sigma for j in partial]))
+        for j, rows in zip(partial, found):
+            pushed[j] = rows
     for (f, cand, margin), rows in zip(survivors, pushed):
         if rows.size:
             results[f] = cand.result(

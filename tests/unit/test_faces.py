@@ -2,18 +2,26 @@
 
 import numpy as np
 import pytest
+from scipy.optimize import linprog
 
 from backprop_landscape.critical1d import critical_points
 from backprop_landscape.faces import (
+    _highs_directions,
+    _lp_batch,
+    _ray_verdict,
+    _ray_verdicts,
     analyse_face,
     analyse_faces,
     face_directions,
+    face_margins,
     face_slopes,
     pushable_rows,
     saturation_threshold,
 )
-from backprop_landscape.landscape import energy, energy_above_ray_limit
+from backprop_landscape.landscape import energy, energy_above_ray_limit, reduce_signs
+from backprop_landscape.multistart import find_minima
 from backprop_landscape.problems import n2m1_problem
+from backprop_landscape.separability import random_problem
 from backprop_landscape.tails import dominance_start, energy_tail, limit_is_minimum
 from backprop_landscape.theta import THETA_NAMES, get_theta
 
@@ -138,8 +146,6 @@ def test_lp_verdicts_agree_with_rays_sampled_in_the_cone(name):
 
 
 def _witness(A, sigma, theta):
-    from backprop_landscape.faces import face_margins
-
     feasible, directions = face_directions(A, [sigma])
     margins, witnesses = face_margins(A, [sigma], directions, theta)
     assert feasible[0] and margins[0] > 0
@@ -162,3 +168,113 @@ def test_invalid_patterns_are_rejected():
         analyse_face(A, [2, 0], get_theta("tanh"))
     with pytest.raises(ValueError, match="finite point"):
         analyse_face(A, [0, 0], get_theta("tanh"))
+
+
+# --------------------------------------------------------------------------------------
+# The batched LP machinery against HiGHS
+# --------------------------------------------------------------------------------------
+
+
+def test_batched_dual_simplex_matches_highs_on_random_lps():
+    rng = np.random.default_rng(1)
+    k, r, w = 120, 30, 5
+    G = rng.standard_normal((k, r, w))
+    h = rng.uniform(0.1, 1.0, (k, r))
+    h[:30, :4] = -rng.uniform(1.0, 4.0, (30, 4))  # some are infeasible
+    c = rng.standard_normal((k, w))
+    lo, hi = -3.0 * np.ones(w), 3.0 * np.ones(w)
+    sol = _lp_batch(c, G, h, lo, hi)
+    lam = sol.multipliers(c)  # dual certificates of the final vertices
+    for j in range(k):
+        ref = linprog(-c[j], A_ub=G[j], b_ub=h[j], bounds=list(zip(lo, hi)), method="highs")
+        if ref.status == 2:
+            assert sol.status[j] == 1
+        else:
+            assert sol.status[j] == 0
+            assert c[j] @ sol.x[j] == pytest.approx(-ref.fun, rel=1e-9, abs=1e-9)
+            assert np.all(lam[j] >= -1e-9)
+
+
+def _margin_by_rows(A, sigma, factor):
+    """The margin test in its original form, one HiGHS LP per row at -1: max t s.t.
+    t <= factor s_j + s_i (sigma_j = +1), sigma_k s_k >= 1 (k in S), A~_F d = 0, t <= 1."""
+    sat, free = sigma != 0, sigma == 0
+    best = -np.inf
+    for i in np.flatnonzero(sigma == -1):
+        plus = np.flatnonzero(sigma == 1)
+        rows = [np.r_[-(sigma[k] * A[k]), 0.0] for k in np.flatnonzero(sat)]
+        rows += [np.r_[-(factor * A[j] + A[i]), 1.0] for j in plus]
+        b = [-1.0] * int(sat.sum()) + [0.0] * plus.size
+        res = linprog(
+            np.r_[np.zeros(A.shape[1]), -1.0],
+            A_ub=np.array(rows),
+            b_ub=b,
+            A_eq=np.c_[A[free], np.zeros(int(free.sum()))] if free.any() else None,
+            b_eq=np.zeros(int(free.sum())) if free.any() else None,
+            bounds=[(None, None)] * A.shape[1] + [(None, 1.0)],
+            method="highs",
+        )
+        best = max(best, -res.fun)
+    return best
+
+
+@pytest.mark.parametrize("name", ["tanh", "erf"])
+def test_margins_agree_with_the_original_per_row_lps(name):
+    """One polyhedron with shared bases (ours) against one LP per row at -1 (the original
+    formulation).  Faces: the minima at infinity a multistart finds on a random problem
+    (mostly minima), the same with one row flipped or freed, and random faces of a
+    random matrix (mostly not minima)."""
+    theta = get_theta(name)
+    factor = 2.0 ** (1.0 / theta.tail.q)
+    A_raw, y = random_problem(30, 4, 1, False)
+    A = reduce_signs(A_raw, y)
+    table = find_minima(A, theta, n_starts=1500, seed=1)
+    found = np.array(table.saturated[table.at_infinity].tolist())
+    rng = np.random.default_rng(5)
+    flipped, freed = found.copy(), found.copy()
+    flipped[np.arange(len(found)), rng.integers(0, 30, len(found))] *= -1
+    freed[np.arange(len(found)), rng.integers(0, 30, len(found))] = 0
+    B, random_faces = _random_faces(10, 3, 400, seed=4)
+    signs = _check_margins(A, np.vstack([found, flipped, freed]), theta, factor)
+    signs += _check_margins(B, random_faces, theta, factor)
+    assert signs.count(1) > 20 and signs.count(-1) > 20  # both verdicts well represented
+
+
+def _check_margins(A, sigmas, theta, factor):
+    feasible, directions = face_directions(A, sigmas)
+    keep = feasible & np.any(sigmas == -1, axis=1)
+    sigmas, directions = sigmas[keep], directions[keep]
+    margins, witnesses = face_margins(A, sigmas, directions, theta)
+    signs = []
+    for sigma, margin, witness in zip(sigmas, margins, witnesses):
+        reference = _margin_by_rows(A, sigma, factor)
+        if abs(reference) < 1e-6:
+            continue  # a tie: the two normalisations need not agree on its sign
+        assert np.sign(margin) == np.sign(reference)
+        signs.append(int(np.sign(margin)))
+        if margin > 0:  # the witness lies in the open cone and its row at -1 wins
+            s = face_slopes(A, sigma, witness)
+            assert np.all(sigma[sigma != 0] * s[sigma != 0] > 0)
+            assert not limit_is_minimum(s, theta)
+    return signs
+
+
+def test_vectorised_ray_verdicts_match_the_single_ones(theta):
+    A, sigmas = _random_faces(9, 3, 300, seed=6)
+    feasible, directions = face_directions(A, sigmas)
+    sigmas, directions = sigmas[feasible], directions[feasible]
+    batch = _ray_verdicts(A, sigmas, directions, theta)
+    assert batch == [_ray_verdict(A, s, d, theta) for s, d in zip(sigmas, directions)]
+
+
+def test_face_directions_are_optimal():
+    """The batched LP's direction maximises the smallest saturated slope (as HiGHS's)."""
+    A, sigmas = _random_faces(12, 3, 200, seed=7)
+    feasible, directions = face_directions(A, sigmas)
+    reference = _highs_directions(A, sigmas)
+    assert np.array_equal(feasible, reference[:, -1] > 1e-9 * np.abs(A).sum(axis=1).max())
+    d = directions[feasible] / np.abs(directions[feasible]).max(axis=1, keepdims=True)
+    slopes = np.min(
+        sigmas[feasible] * (d @ A.T), axis=1, where=sigmas[feasible] != 0, initial=np.inf
+    )
+    assert slopes == pytest.approx(reference[feasible, -1], rel=1e-7)
