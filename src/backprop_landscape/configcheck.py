@@ -54,22 +54,13 @@ def _order_error(section: dict, low: str, high: str, relation: str) -> str:
 def consistency_errors(config: dict) -> list[str]:
     """Messages for every cross-key inconsistency of a schema-valid config ([] if none)."""
     errors = []
-    random = config["random"]
-    if random["n"] and random["m"] and min(random["n"]) <= max(random["m"]):
-        errors.append(
-            f"invalid config value random.n = {random['n']!r} with random.m = "
-            f"{random['m']!r}: every n must exceed every m, because each (n, m) also gives "
-            "a non-separable problem, and n <= m Gaussian inputs are always separable"
-        )
-
-    minima = config["minima"]
-    sizes = minima["random"]
-    if sizes["n"] and sizes["m"] and min(sizes["n"]) <= max(sizes["m"]):
-        errors.append(
-            f"invalid config value minima.random.n = {sizes['n']!r} with minima.random.m = "
-            f"{sizes['m']!r}: every n must exceed every m, since random labels of n <= m "
-            "Gaussian inputs are always separable"
-        )
+    for key, sizes in (("random", config["random"]), ("minima.random", config["minima"]["random"])):
+        if sizes["n"] and sizes["m"] and min(sizes["n"]) <= max(sizes["m"]):
+            errors.append(
+                f"invalid config value {key}.n = {sizes['n']!r} with {key}.m = "
+                f"{sizes['m']!r}: every n must exceed every m, because each (n, m) gives "
+                "a non-separable problem, and n <= m Gaussian inputs are always separable"
+            )
     for section in SECTIONS_WITH_THETAS:
         chosen = config.get(section, {}).get("thetas", [])
         missing = [theta for theta in chosen if theta not in config["thetas"]]
