@@ -238,7 +238,7 @@ class XorEvaluator:
         W2_view = self._flat[:, 3 * H :].reshape(S, H + 1, 1)
         if not (np.shares_memory(W1_view, self._flat) and np.shares_memory(W2_view, self._flat)):
             raise RuntimeError("the kernel's weights must be views of the flat buffer")
-        self._kernel = xor._Kernel(W1_view, W2_view)
+        self._kernel = xor.BatchKernel(W1_view, W2_view)
         self._coef = 2.0 * self._kernel.neg_sign  # the kernel's coefficient for grad E
 
     def __call__(self, X):

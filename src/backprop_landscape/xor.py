@@ -95,7 +95,7 @@ def initial_weights(seeds, hidden: int = 2, scale: float = 1.0) -> np.ndarray:
     return np.stack([np.random.default_rng(s).uniform(-scale, scale, P) for s in seeds])
 
 
-class _Kernel:
+class BatchKernel:
     """Preallocated buffers for the forward and backward pass of S networks of width H.
 
     Shapes: a, h, hm, dh (S, 4, H) pre-activations, sigma, 1 - sigma, backpropagated
@@ -165,7 +165,7 @@ def loss_and_gradient(params) -> tuple[np.ndarray, np.ndarray]:
 
     Returns E of shape (S,) and the gradient (S, 4H + 1) in ``weight_names`` order.
     """
-    kernel = _Kernel(*unpack(params))
+    kernel = BatchKernel(*unpack(params))
     kernel.gradient(kernel._coef(1.0))
     E = np.sum(np.square(kernel.q[:, :, 0]), axis=1)
     return E, pack(kernel.g1, kernel.g2)
@@ -173,7 +173,7 @@ def loss_and_gradient(params) -> tuple[np.ndarray, np.ndarray]:
 
 def outputs(params) -> np.ndarray:
     """Network outputs sigma(z) of shape (S, 4) for the four inputs (for inspection)."""
-    kernel = _Kernel(*unpack(params))
+    kernel = BatchKernel(*unpack(params))
     kernel.gradient(kernel._coef(1.0))
     return expit(kernel.z[:, :, 0])
 
@@ -214,7 +214,7 @@ def xor_backprop(
     """
     seeds, n_epochs, epochs = _validate(seeds, hidden, eta, n_epochs, per_decade, record_epochs)
     W1, W2 = unpack(initial_weights(seeds, hidden, scale))
-    params, E = _run(_Kernel(W1, W2), eta, epochs)
+    params, E = _run(BatchKernel(W1, W2), eta, epochs)
     return _result(seeds, epochs, params, E)
 
 
@@ -233,7 +233,7 @@ def xor_backprop_loop(
     """
     seeds, n_epochs, epochs = _validate(seeds, hidden, eta, n_epochs, per_decade, record_epochs)
     start = initial_weights(seeds, hidden, scale)
-    runs = [_run(_Kernel(*unpack(start[i : i + 1])), eta, epochs) for i in range(len(seeds))]
+    runs = [_run(BatchKernel(*unpack(start[i : i + 1])), eta, epochs) for i in range(len(seeds))]
     params = np.concatenate([p for p, _ in runs], axis=1)
     E = np.concatenate([e for _, e in runs], axis=1)
     return _result(seeds, epochs, params, E)
@@ -260,7 +260,7 @@ def log_rule_diagnostic(weights: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-def _run(kernel: _Kernel, eta: float, epochs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _run(kernel: BatchKernel, eta: float, epochs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Advance ``kernel`` to the last of ``epochs``, recording parameters and E at each.
 
     Returns parameters (R, S, 4H + 1) and E (R, S) for the R recorded epochs.
@@ -304,7 +304,7 @@ def _result(seeds, epochs, params, E) -> XorResult:
 
 
 def _summary(seeds, final_params, final_E) -> pd.DataFrame:
-    kernel = _Kernel(*unpack(final_params))
+    kernel = BatchKernel(*unpack(final_params))
     errors = kernel.errors()
     max_error = errors.max(axis=1)
     solved = max_error < SOLVED_TOLERANCE
