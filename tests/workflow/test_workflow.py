@@ -508,3 +508,10 @@ def test_manifest_lists_every_table_with_its_checksum(finished_run):
         path = finished_run / row.path
         assert row.sha256 == file_sha256(path) and row.bytes == path.stat().st_size
         assert row.rows == len(read_table(path))
+
+
+def test_report_gathers_every_figure_with_its_caption(finished_run):
+    """`make report`: every report() output has a caption that renders (Jinja included)."""
+    result = snakemake(finished_run, "--report", "report.html", "--cores", "1")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert (finished_run / "report.html").stat().st_size > 100_000

@@ -29,13 +29,13 @@ rule minima_figure:
     output:
         png=report(
             "results/figures/{plot}.png",
-            caption="../report/{plot}.rst",
+            caption="../report/minima_figure.rst",
             category="Local minima",
             labels={"figure": "{plot}", "format": "png"},
         ),
         pdf=report(
             "results/figures/{plot}.pdf",
-            caption="../report/{plot}.rst",
+            caption="../report/minima_figure.rst",
             category="Local minima",
             labels={"figure": "{plot}", "format": "pdf"},
         ),
