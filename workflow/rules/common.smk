@@ -555,7 +555,14 @@ def get_manifest_tables(wildcards):
     """Every Parquet table the run writes: the aggregates and each job's own table."""
     figure_problems = [get_paper_figure_problem(fig) for fig in (1, 2)]
     problems = dict.fromkeys(
-        [*N2M1_PROBLEMS, *figure_problems, *TRAJECTORY_PROBLEMS, *MINIMA_PROBLEMS]
+        [
+            *N2M1_PROBLEMS,
+            *figure_problems,
+            *TRAJECTORY_PROBLEMS,
+            *MINIMA_PROBLEMS,
+            *RELAXATION["problems"],
+            *EXTRAPOLATION["problems"],
+        ]
     )
     tables = list(get_final_outputs())
     tables += [problem_path(problem) for problem in problems]
