@@ -5,7 +5,9 @@ Reads the aggregate ``minima.parquet`` (one row per minimum found, see
 are, finite and at infinity apart, where the global minimum is, and which share of the
 starts reaches it.  Each problem is labelled with its family and its sweep coordinates,
 so the tables can be grouped against m (question 1) or structured against shuffled
-(question 2).
+(question 2).  Starts that reach no minimum are counted too: ``undecided_fraction``, and
+within it ``saturated_fraction``, the runs that end with every row saturated (saturated
+plateaus and non-minimal limits at infinity, traps for backprop that are not minima).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ COUNT_COLUMNS = [
     "global_basin",
     "largest_basin",
     "undecided_fraction",
+    "saturated_fraction",
 ]
 
 _TASK = re.compile(r"task/(?P<task>[a-z]+)_n\d+_s(?P<seed>\d+)(?P<shuffled>_shuffled)?")
@@ -49,12 +52,18 @@ def problem_labels(name: str, n: int, m: int) -> dict:
     return labels
 
 
-def count_minima(minima: pd.DataFrame, sizes: dict[str, tuple[int, int]]) -> pd.DataFrame:
+def count_minima(
+    minima: pd.DataFrame, sizes: dict[str, tuple[int, int]], runs: dict | None = None
+) -> pd.DataFrame:
     """One row per (problem, theta) of ``minima``: counts, global minimum and its basin.
 
-    ``sizes`` maps each problem to its (n, m).  A job that found no minimum (every start
-    undecided) still has its row, with zero counts and NaN energies.
+    ``sizes`` maps each problem to its (n, m).  ``runs`` maps (problem, theta) to the
+    job's run counts (the ``attrs`` of :func:`multistart.find_minima`: n_starts,
+    n_undecided, n_saturated_undecided); without them the undecided share is 1 minus the
+    basin fractions and the saturated share is NaN.  A job that found no minimum (every
+    start undecided) still has its row, with zero counts and NaN energies.
     """
+    runs = runs or {}
     rows = []
     for (problem, theta), group in minima.groupby(["problem", "theta"], sort=False):
         E = group["E"].to_numpy(dtype=float)
@@ -67,7 +76,14 @@ def count_minima(minima: pd.DataFrame, sizes: dict[str, tuple[int, int]]) -> pd.
             "n_finite": int((found & ~at_inf).sum()),
             "n_at_infinity": int((found & at_inf).sum()),
             "undecided_fraction": max(0.0, 1.0 - float(basin[found].sum())),
+            "saturated_fraction": np.nan,
         }
+        counts = runs.get((problem, theta), {})
+        if counts.get("n_starts"):
+            row["undecided_fraction"] = counts["n_undecided"] / counts["n_starts"]
+            # NaN for tables written before find_minima counted saturated runs
+            saturated = counts.get("n_saturated_undecided", np.nan)
+            row["saturated_fraction"] = saturated / counts["n_starts"]
         if found.any():
             E_global = float(E[found].min())
             best = found & (E <= E_global + GLOBAL_TOL)

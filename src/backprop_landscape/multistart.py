@@ -1224,7 +1224,10 @@ def find_minima(
         ``z_limit`` (the point theta(A~ x) of clos TV), ``saturated`` (+1 / -1 / 0 per row).
         ``attrs`` holds ``n_starts``, ``n_undecided`` (budget exhausted, stalled, or
         parked on a face that is not a minimum: repeatedly, or in the last round),
-        ``n_finite_runs`` and ``n_infinite_runs``; basin fractions sum to
+        ``n_saturated_undecided`` (the undecided runs that end with every row saturated:
+        saturated plateaus and non-minimal limits at infinity, see
+        :func:`_saturated_count`), ``n_finite_runs`` and ``n_infinite_runs``; basin
+        fractions sum to
         1 - n_undecided / n_starts.
     """
     theta = get_theta(theta) if isinstance(theta, str) else theta
@@ -1257,7 +1260,18 @@ def find_minima(
     table.attrs.update(
         n_starts=S,
         n_undecided=int(np.sum(labels < 0)),
+        n_saturated_undecided=_saturated_count(A, runs.x[labels < 0] @ basis.T, theta, sat_tol),
         n_finite_runs=int(np.sum(fin_label >= 0)),
         n_infinite_runs=int(np.sum(inf_label >= 0)),
     )
     return (table, labels) if return_labels else table
+
+
+def _saturated_count(A, X, theta, sat_tol) -> int:
+    """How many of the end points X have every row saturated (|z_i| >= z_far).
+
+    An undecided run that ends so sits on a saturated plateau (|grad E| below 1e-14, E
+    within sat_tol of 4 x the rows on the wrong side) or near a limit at infinity that
+    is not a minimum but attracts the descent: a trap for backprop, not a minimum.
+    """
+    return int(np.all(np.abs(X @ A.T) >= saturation_threshold(theta, sat_tol), axis=1).sum())

@@ -88,13 +88,15 @@ def minima_count_section(counts: pd.DataFrame) -> str:
                 at_infinity=("n_at_infinity", _spread),
                 global_basin=("global_basin", _spread),
                 undecided=("undecided_fraction", "max"),
+                saturated=("saturated_fraction", "max"),
             )
             .reset_index()
         )
         parts.append(
             "Random labels, median (range) over seeds; global_basin is the share of starts "
-            "that reach the global minimum, undecided the largest share of starts left "
-            "undecided:\n\n" + _markdown(table, ".3g")
+            "that reach the global minimum, undecided the largest share of starts that "
+            "reach no minimum, saturated the largest share that end with every row "
+            "saturated (plateaus and non-minimal limits at infinity):\n\n" + _markdown(table, ".3g")
         )
     product = product_prediction(counts)
     if len(product):

@@ -63,3 +63,19 @@ def test_product_prediction_is_nan_without_the_block():
     minima = minima_rows("product/m2_a10", "tanh", [(1.0, False, 1.0)])
     table = product_prediction(count_minima(minima, {"product/m2_a10": (4, 2)}))
     assert np.isnan(table["predicted"].iloc[0])
+
+
+def test_run_counts_give_undecided_and_saturated_shares():
+    minima = minima_rows("random/n16_m6_nonsep_s0", "tanh", [(8.0, True, 0.7)])
+    runs = {
+        ("random/n16_m6_nonsep_s0", "tanh"): {
+            "n_starts": 1000,
+            "n_undecided": 243,
+            "n_saturated_undecided": 241,
+        }
+    }
+    (row,) = count_minima(minima, {"random/n16_m6_nonsep_s0": (16, 6)}, runs).to_dict("records")
+    assert row["undecided_fraction"] == pytest.approx(0.243)
+    assert row["saturated_fraction"] == pytest.approx(0.241)
+    (bare,) = count_minima(minima, {"random/n16_m6_nonsep_s0": (16, 6)}).to_dict("records")
+    assert bare["undecided_fraction"] == pytest.approx(0.3) and np.isnan(bare["saturated_fraction"])

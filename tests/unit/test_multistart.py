@@ -372,3 +372,19 @@ def test_capture_by_a_known_minimum_is_sound(name, monkeypatch):
         assert np.abs(A @ (x - target)).max() < 1e-8 * (1 + np.abs(A @ target).max())
     monkeypatch.setattr(ms, "_hessian_lipschitz", lambda A, theta: None)
     assert ms.descend(A, starts, theta).iterations.sum() > runs.iterations.sum()
+
+
+def test_starts_deep_on_saturated_plateaus_are_counted_as_saturated_undecided():
+    """Far out every row is saturated and |grad E| ~ e^{-2|z|}: no descent moves, and the
+    runs that reach no minimum are told apart as saturated (traps, not minima)."""
+    from backprop_landscape.separability import random_problem
+
+    A, y = random_problem(16, 6, 0, False)
+    A_tilde = A * y[:, None]
+    d = np.random.default_rng(0).standard_normal((20, 6))
+    starts = 200.0 * d / np.linalg.norm(d, axis=1, keepdims=True)
+    attrs = find_minima(A_tilde, "tanh", starts=starts).attrs
+    assert attrs["n_undecided"] > 10
+    assert 0.8 * attrs["n_undecided"] <= attrs["n_saturated_undecided"] <= attrs["n_undecided"]
+    near = find_minima(A_tilde, "tanh", starts=0.1 * starts / 200.0).attrs
+    assert near["n_saturated_undecided"] == 0  # starts near 0 cannot end saturated unseen

@@ -250,6 +250,10 @@ def test_run_writes_minima_tables(finished_run):
     assert counts.loc["product/m1_a10", "n_minima"] == 2
     assert counts.loc["product/m2_a10", "n_minima"] == 4
     assert counts.loc["file/toy", "E_global"] == 0.0  # separable: E -> 0 at infinity
+    # the run counts travel in each job's table: shares of starts, saturated within undecided
+    shares = counts[["undecided_fraction", "saturated_fraction"]]
+    assert ((shares >= 0) & (shares <= 1)).all().all()
+    assert (counts["saturated_fraction"] <= counts["undecided_fraction"]).all()
     assert "Open question 1" in (finished_run / "results/summary.md").read_text()
     relaxation = read_table(finished_run / "results/tables/relaxation.parquet")
     assert set(relaxation["method"]) == {"multistart", "annealing", "hopping"}

@@ -5,6 +5,7 @@ rule minima_counts:
     input:
         minima="results/tables/minima.parquet",
         problems=get_minima_problems,
+        tables=get_minima_tables,
     output:
         table="results/tables/minima_counts.parquet",
     log:
@@ -19,6 +20,7 @@ rule minima_counts:
         runtime=5,
     params:
         problems=MINIMA_PROBLEMS,
+        jobs=get_minima_jobs(),
     script:
         "../scripts/minima_counts.py"
 

@@ -10,6 +10,11 @@ sizes = {
     problem: read_table(path).drop(columns="y").shape
     for problem, path in zip(snakemake.params.problems, snakemake.input.problems, strict=True)
 }
-counts = count_minima(read_table(snakemake.input.minima), sizes)
+# Each job's run counts (undecided, saturated) travel in its table's attrs.
+runs = {
+    (job["problem"], job["theta"]): read_table(path).attrs
+    for job, path in zip(snakemake.params.jobs, snakemake.input.tables, strict=True)
+}
+counts = count_minima(read_table(snakemake.input.minima), sizes, runs)
 write_table(counts, snakemake.output.table, params=dict(snakemake.params.items()))
 log.info("%d (problem, theta) rows:\n%s", len(counts), counts.to_string())
