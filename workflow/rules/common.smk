@@ -227,8 +227,9 @@ TASK_PROBLEMS = {
 }
 MINIMA_PROBLEMS = [*MINIMA_RANDOM, *PRODUCT_PROBLEMS, *TASK_PROBLEMS, *MULTI_WEIGHT_FILES]
 
-# Open question 3: problems named in the config, each must be a name a rule can make.
+# Open questions 3 and 4 name their problems; each must be a name some rule can make.
 RELAXATION = config["relaxation"]
+EXTRAPOLATION = config["extrapolation"]
 
 
 def check_problem_names(section):
@@ -241,8 +242,6 @@ def check_problem_names(section):
             )
 
 
-# Open question 4: the same for the one-neuron problems of the extrapolation.
-EXTRAPOLATION = config["extrapolation"]
 for section in ("relaxation", "extrapolation"):
     check_problem_names(section)
 TRAJECTORY_PROBLEMS = [
