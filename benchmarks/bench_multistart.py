@@ -42,10 +42,10 @@ import time
 import numpy as np
 from scipy.optimize import minimize
 
-from backprop_landscape.landscape import energy, gradient, hessian, reduce_signs
-from backprop_landscape.multistart import find_minima, pinned_blas, sample_starts
-from backprop_landscape.separability import random_problem
-from backprop_landscape.theta import get_theta
+from backprop_landscape.minima.multistart import find_minima, pinned_blas, sample_starts
+from backprop_landscape.models.neuron import energy, gradient, hessian, reduce_signs
+from backprop_landscape.models.theta import get_theta
+from backprop_landscape.problems.separability import random_problem
 
 N_STARTS = 10_000
 BASELINE_STARTS = 500

@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_workflow import copy_workflow  # noqa: E402
 
-from backprop_landscape.problems import format_a  # noqa: E402
+from backprop_landscape.problems.families import format_a  # noqa: E402
 
 N_A = 84
 

@@ -15,9 +15,9 @@ import time
 
 import numpy as np
 
-from backprop_landscape.theta import get_theta
-from backprop_landscape.trajectories import backprop, gradient_flow
-from backprop_landscape.xor import xor_backprop, xor_backprop_loop
+from backprop_landscape.models.theta import get_theta
+from backprop_landscape.trajectories.neuron import backprop, gradient_flow
+from backprop_landscape.trajectories.xor import xor_backprop, xor_backprop_loop
 
 T_MAX = 1e12
 ETA = 0.1

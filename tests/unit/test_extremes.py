@@ -11,19 +11,19 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from backprop_landscape.critical1d import critical_points
-from backprop_landscape.landscape import energy, gradient, hessian
-from backprop_landscape.logrule import DIVERGENCE_TOL, divergence_counts, growth_laws
-from backprop_landscape.problems import n2m1_problem
-from backprop_landscape.separability import (
+from backprop_landscape.logrule.tables import DIVERGENCE_TOL, divergence_counts, growth_laws
+from backprop_landscape.minima.critical1d import critical_points
+from backprop_landscape.models.neuron import energy, gradient, hessian
+from backprop_landscape.models.theta import THETA_NAMES, get_theta
+from backprop_landscape.problems.families import n2m1_problem
+from backprop_landscape.problems.separability import (
     is_separable,
     kkt_violation,
     lemma_hypothesis,
     max_margin,
     max_margin_solution,
 )
-from backprop_landscape.theta import THETA_NAMES, get_theta
-from backprop_landscape.trajectories import gradient_flow, log_time_grid
+from backprop_landscape.trajectories.neuron import gradient_flow, log_time_grid
 
 RNG = np.random.default_rng(20261128)
 EXTREME_A = [1e-6, 1e-3, 1e3, 1e6]

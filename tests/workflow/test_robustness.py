@@ -26,7 +26,7 @@ import pyarrow.parquet as pq
 import pytest
 from test_workflow import TINY_CONFIG, copy_workflow, planned_jobs, snakemake, write_config
 
-from backprop_landscape.io import METADATA_KEY
+from backprop_landscape.pipeline.io import METADATA_KEY
 
 pytestmark = pytest.mark.workflow
 

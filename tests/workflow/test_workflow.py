@@ -18,9 +18,9 @@ import pytest
 import yaml
 
 import backprop_landscape
-from backprop_landscape.io import git_commit, read_provenance, read_table
-from backprop_landscape.manifest import file_sha256, read_manifest
-from backprop_landscape.theta import THETA_NAMES
+from backprop_landscape.models.theta import THETA_NAMES
+from backprop_landscape.pipeline.io import git_commit, read_provenance, read_table
+from backprop_landscape.pipeline.manifest import file_sha256, read_manifest
 
 pytestmark = pytest.mark.workflow
 
@@ -413,7 +413,7 @@ BAD_CONFIGS = {
         {"n2m1": {"types": [3], "a": [1, 1e13]}},
         ["n2m1.a[1] = 10000000000000.0", "maximum"],
     ),
-    # Keys that are each valid but do not fit together (see backprop_landscape.configcheck).
+    # Keys that are each valid but do not fit together (see backprop_landscape.pipeline.config).
     "n not above m": (
         {"random": {"n": [3, 8], "m": [3], "seeds": [0]}},
         ["random.n = [3, 8]", "random.m = [3]", "n must exceed every m"],

@@ -15,7 +15,7 @@ rule type3_bifurcation:
         mem_mb=500,
         runtime=5,
     script:
-        "../scripts/type3_bifurcation.py"
+        "../scripts/minima/type3_bifurcation.py"
 
 
 rule bifurcation_table:
@@ -36,4 +36,4 @@ rule bifurcation_table:
     params:
         thetas=THETAS,
     script:
-        "../scripts/bifurcation_table.py"
+        "../scripts/pipeline/stack_tables.py"

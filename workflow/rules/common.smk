@@ -13,9 +13,9 @@ import yaml
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import min_version, validate
 
-from backprop_landscape.configcheck import consistency_errors
-from backprop_landscape.problems import n2m1_name, product_name, random_name
-from backprop_landscape.tasks import TASKS, task_name
+from backprop_landscape.pipeline.config import consistency_errors
+from backprop_landscape.problems.families import n2m1_name, product_name, random_name
+from backprop_landscape.problems.tasks import TASKS, task_name
 
 min_version("9.0")
 

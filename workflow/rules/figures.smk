@@ -36,7 +36,7 @@ rule paper_figure:
         plot=lambda wildcards: "energy" if wildcards.fig in ("1", "2") else "image",
         paper_theta=lambda wildcards: wildcards.theta == config["figures"]["paper_theta"],
     script:
-        "../scripts/paper_figure.py"
+        "../scripts/figures/paper_figure.py"
 
 
 rule bifurcation_figure:
@@ -69,4 +69,4 @@ rule bifurcation_figure:
     params:
         thetas=THETAS,
     script:
-        "../scripts/bifurcation_figure.py"
+        "../scripts/figures/bifurcation_figure.py"

@@ -35,7 +35,7 @@ rule trajectories_figure:
     params:
         problems=TRAJECTORY_PROBLEMS,
     script:
-        "../scripts/dynamics_figure.py"
+        "../scripts/figures/dynamics_figure.py"
 
 
 rule xor_figure:
@@ -68,7 +68,7 @@ rule xor_figure:
         mem_mb=2000,
         runtime=5,
     script:
-        "../scripts/dynamics_figure.py"
+        "../scripts/figures/dynamics_figure.py"
 
 
 rule margin_angle_figure:
@@ -103,4 +103,4 @@ rule margin_angle_figure:
         jobs=get_lemma_jobs(),
         thetas=THETAS,
     script:
-        "../scripts/dynamics_figure.py"
+        "../scripts/figures/dynamics_figure.py"

@@ -20,7 +20,7 @@ rule growth_laws:
     params:
         tail_decades=config["logrule"]["tail_decades"],
     script:
-        "../scripts/growth_laws.py"
+        "../scripts/logrule/growth_laws.py"
 
 
 rule xor_growth_laws:
@@ -41,7 +41,7 @@ rule xor_growth_laws:
     params:
         tail_decades=config["logrule"]["tail_decades"],
     script:
-        "../scripts/growth_laws.py"
+        "../scripts/logrule/growth_laws.py"
 
 
 rule growth_laws_table:
@@ -62,7 +62,7 @@ rule growth_laws_table:
     params:
         jobs=get_growth_law_jobs(),
     script:
-        "../scripts/stack_tables.py"
+        "../scripts/pipeline/stack_tables.py"
 
 
 rule implicit_bias:
@@ -85,7 +85,7 @@ rule implicit_bias:
     params:
         tail_decades=config["logrule"]["tail_decades"],
     script:
-        "../scripts/implicit_bias.py"
+        "../scripts/logrule/implicit_bias.py"
 
 
 rule implicit_bias_table:
@@ -106,7 +106,7 @@ rule implicit_bias_table:
     params:
         jobs=get_lemma_jobs(),
     script:
-        "../scripts/stack_tables.py"
+        "../scripts/pipeline/stack_tables.py"
 
 
 rule lemma_table:
@@ -128,4 +128,4 @@ rule lemma_table:
         jobs=get_lemma_jobs(),
         tail_decades=config["logrule"]["tail_decades"],
     script:
-        "../scripts/lemma_table.py"
+        "../scripts/logrule/lemma_table.py"

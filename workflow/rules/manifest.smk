@@ -19,4 +19,4 @@ rule manifest:
         mem_mb=500,
         runtime=5,
     script:
-        "../scripts/manifest.py"
+        "../scripts/pipeline/manifest.py"

@@ -20,7 +20,7 @@ rule critical_points_1d:
         mem_mb=500,
         runtime=5,
     script:
-        "../scripts/critical_points_1d.py"
+        "../scripts/minima/critical_points_1d.py"
 
 
 rule critical_points_table:
@@ -41,7 +41,7 @@ rule critical_points_table:
     params:
         jobs=get_critical_points_jobs(),
     script:
-        "../scripts/stack_tables.py"
+        "../scripts/pipeline/stack_tables.py"
 
 
 rule multistart_minima:
@@ -64,7 +64,7 @@ rule multistart_minima:
     params:
         settings=get_minima_settings,
     script:
-        "../scripts/multistart_minima.py"
+        "../scripts/minima/multistart_minima.py"
 
 
 rule minima_table:
@@ -85,4 +85,4 @@ rule minima_table:
     params:
         jobs=get_minima_jobs(),
     script:
-        "../scripts/stack_tables.py"
+        "../scripts/pipeline/stack_tables.py"

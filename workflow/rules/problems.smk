@@ -19,7 +19,7 @@ rule n2m1_problem:
         name=lambda wildcards: f"n2m1/type{wildcards.kind}_a{wildcards.a}",
         spec=lambda wildcards: {"kind": int(wildcards.kind), "a": float(wildcards.a)},
     script:
-        "../scripts/problem.py"
+        "../scripts/problems/problem.py"
 
 
 rule scalar_problem:
@@ -40,7 +40,7 @@ rule scalar_problem:
         name="scalar",
         spec={},
     script:
-        "../scripts/problem.py"
+        "../scripts/problems/problem.py"
 
 
 rule random_problem:
@@ -61,7 +61,7 @@ rule random_problem:
         name=lambda wildcards: f"random/n{wildcards.n}_m{wildcards.m}_{wildcards.sep}_s{wildcards.seed}",
         spec=get_random_spec,
     script:
-        "../scripts/problem.py"
+        "../scripts/problems/problem.py"
 
 
 rule file_problem:
@@ -84,7 +84,7 @@ rule file_problem:
         name=lambda wildcards: f"file/{wildcards.name}",
         spec=lambda wildcards, input: {"path": input.data, "name": wildcards.name},
     script:
-        "../scripts/problem.py"
+        "../scripts/problems/problem.py"
 
 
 rule product_problem:
@@ -105,7 +105,7 @@ rule product_problem:
         name=lambda wildcards: f"product/m{wildcards.m}_a{wildcards.a}",
         spec=lambda wildcards: {"m": int(wildcards.m), "a": float(wildcards.a)},
     script:
-        "../scripts/problem.py"
+        "../scripts/problems/problem.py"
 
 
 rule task_problem:
@@ -126,4 +126,4 @@ rule task_problem:
         name=lambda wildcards: "task/{task}_n{n}_s{seed}{shuffled}".format(**wildcards),
         spec=get_task_spec,
     script:
-        "../scripts/problem.py"
+        "../scripts/problems/problem.py"

@@ -22,7 +22,7 @@ rule extrapolation:
     params:
         settings=get_extrapolation_settings,
     script:
-        "../scripts/extrapolation.py"
+        "../scripts/questions/extrapolation.py"
 
 
 rule xor_extrapolation:
@@ -42,7 +42,7 @@ rule xor_extrapolation:
     params:
         settings=get_xor_extrapolation_settings,
     script:
-        "../scripts/extrapolation.py"
+        "../scripts/questions/extrapolation.py"
 
 
 rule extrapolation_table:
@@ -63,7 +63,7 @@ rule extrapolation_table:
     params:
         jobs=get_extrapolation_jobs(),
     script:
-        "../scripts/stack_tables.py"
+        "../scripts/pipeline/stack_tables.py"
 
 
 rule extrapolation_figure:
@@ -96,4 +96,4 @@ rule extrapolation_figure:
     params:
         jobs=get_extrapolation_jobs(),
     script:
-        "../scripts/extrapolation_figure.py"
+        "../scripts/figures/extrapolation_figure.py"

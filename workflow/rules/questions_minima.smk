@@ -22,7 +22,7 @@ rule minima_counts:
         problems=MINIMA_PROBLEMS,
         jobs=get_minima_jobs(),
     script:
-        "../scripts/minima_counts.py"
+        "../scripts/minima/minima_counts.py"
 
 
 rule minima_figure:
@@ -56,4 +56,4 @@ rule minima_figure:
     params:
         thetas=MINIMA_THETAS,
     script:
-        "../scripts/minima_figure.py"
+        "../scripts/figures/minima_figure.py"

@@ -20,7 +20,7 @@ rule relaxation:
     params:
         settings=get_relaxation_settings,
     script:
-        "../scripts/relaxation.py"
+        "../scripts/questions/relaxation.py"
 
 
 rule relaxation_table:
@@ -41,7 +41,7 @@ rule relaxation_table:
     params:
         jobs=get_relaxation_jobs(),
     script:
-        "../scripts/stack_tables.py"
+        "../scripts/pipeline/stack_tables.py"
 
 
 rule relaxation_figure:
@@ -71,4 +71,4 @@ rule relaxation_figure:
         mem_mb=1000,
         runtime=5,
     script:
-        "../scripts/relaxation_figure.py"
+        "../scripts/figures/relaxation_figure.py"

@@ -19,4 +19,4 @@ rule summary:
     params:
         type3_a=config["figures"]["case3_a"],
     script:
-        "../scripts/summary.py"
+        "../scripts/pipeline/summary.py"

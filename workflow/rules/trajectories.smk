@@ -19,7 +19,7 @@ rule trajectory:
     params:
         settings=get_trajectory_params,
     script:
-        "../scripts/trajectory.py"
+        "../scripts/trajectories/trajectory.py"
 
 
 rule xor_backprop:
@@ -39,4 +39,4 @@ rule xor_backprop:
     params:
         settings=config["xor"],
     script:
-        "../scripts/xor_backprop.py"
+        "../scripts/trajectories/xor_backprop.py"

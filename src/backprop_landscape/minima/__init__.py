@@ -1,0 +1,32 @@
+"""Stage ``minima``: every local minimum of E, finite and at infinity.
+
+``critical1d``: the exact one-weight search; ``bifurcation``: the fold a* of the type-3
+example; ``multistart``: the vectorised descent for m >= 2; ``faces``: minima at
+infinity on the faces of the cube; ``counts``: the counts table.
+"""
+
+from .._lazy import lazy_exports
+
+__all__ = [
+    "critical_points",
+    "type3_bifurcation",
+    "find_minima",
+    "sample_starts",
+    "analyse_faces",
+    "analyse_face",
+    "count_minima",
+    "product_prediction",
+]
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "critical_points": ".critical1d",
+        "type3_bifurcation": ".bifurcation",
+        "find_minima": ".multistart",
+        "sample_starts": ".multistart",
+        "analyse_faces": ".faces",
+        "analyse_face": ".faces",
+        "count_minima": ".counts",
+        "product_prediction": ".counts",
+    },
+)

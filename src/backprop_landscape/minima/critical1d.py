@@ -1,0 +1,207 @@
+"""Every critical point of E on the whole line for a one-weight problem (m = 1).
+
+Method
+------
+1. E'(x) = sum_i t_i(x) with t_i = -2 s_i (1 - theta(s_i x)) theta'(s_i x), s = A~ (n x 1).
+   We evaluate it as a *signed log-sum*: each log|t_i| comes from theta's stable
+   ``log_one_minus`` and ``log_d1``, so the sign of E' is exact even where every term
+   underflows (a fold running off to infinity puts roots at x of several hundred).
+2. Beyond +-X the tails decide: X is where the leading tail monomial of E' exceeds the sum
+   of all others (see :func:`tails.dominance_start`), so E' keeps the sign of the leading
+   term out there and has no root.
+3. On [-X, X], intervals are bisected until each one either shows a sign change (its root
+   is polished by brentq once E'' keeps one sign there) or is *certified* root-free by
+   a Lipschitz bound: |E'(l)| + |E'(r)| > (r - l) sup |E''|, with sup |E''| bounded from
+   theta's monotone envelopes (theta' and 1 - theta are monotone, |theta''| decreases past
+   its peak).  Near a simple root the certified intervals grow geometrically, so the
+   search ends; an interval that shrinks to the resolution without a certificate is a
+   tangency (E' touches 0), reported with kind "inflection".
+4. Each root is classed by the sign change of E'; +-inf are classed from the tails (a
+   limit approached from above is a local minimum at infinity) and checked against the
+   sign of E' at +-X.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import brentq
+
+from ..models.neuron import energy, ray_limit
+from ..models.tails import dominance_start, energy_tail
+from ..models.theta import Theta
+
+JUMP_PROBE = 1e-300  # one-sided probe of theta'' at its jump (softsign)
+RESOLUTION = 1e-9  # roots closer than this (relative to max(1/max|s|, |x|)) count as one
+TAIL_MARGIN = 4.0  # leading term must beat the others by this factor beyond X
+
+
+class SignedDerivative:
+    """E'(x) for a one-weight problem, as (sign, log|E'|), stable for every finite x."""
+
+    def __init__(self, slopes, theta: Theta):
+        s = np.asarray(slopes, dtype=float)
+        self.s = s[s != 0]
+        self.theta = theta
+        self.log_2s = np.log(2.0 * np.abs(self.s))
+        self.term_sign = -np.sign(self.s)
+        self.log_2s2 = np.log(2.0) + 2.0 * np.log(np.abs(self.s))  # s^2 may underflow
+
+    def __call__(self, x: float) -> tuple[float, float]:
+        z = self.s * x
+        logs = self.log_2s + self.theta.log_one_minus(z) + self.theta.log_d1(z)
+        top = logs.max()
+        total = float(np.sum(self.term_sign * np.exp(logs - top)))
+        if total == 0.0:
+            return 0.0, -np.inf
+        return float(np.sign(total)), float(top + np.log(abs(total)))
+
+    def curvature_range(self, lo: float, hi: float) -> tuple[float, float, float]:
+        """An enclosure [lower, upper] * exp(log_scale) of E'' over [lo, hi].
+
+        E'' = 2 sum_i s_i^2 c(s_i x) with c = theta'^2 - (1 - theta) theta''.  c is monotone
+        between theta's curvature turning points (and jumps at 0 for softsign), so its exact
+        range on an interval is spanned by its values at the ends, at the turning points
+        inside and at 0-/0+.  The enclosure tightens as the interval shrinks, so E'' that is
+        small only through cancellation between rows is still resolved.
+        """
+        th = self.theta
+        z_lo = np.minimum(self.s * lo, self.s * hi)
+        z_hi = np.maximum(self.s * lo, self.s * hi)
+        turns = th.curvature_turning_points
+        signs, logs = [], []
+        for a, b, log_weight in zip(z_lo, z_hi, self.log_2s2, strict=True):
+            inside = turns[(turns > a) & (turns < b)]
+            jump = (-JUMP_PROBE, JUMP_PROBE) if a < 0 < b else ()
+            sign, log_abs = th.log_curvature(np.concatenate([[a, b], inside, jump]))
+            scaled = sign * np.exp(log_abs - log_abs.max())
+            for pick in (np.argmin(scaled), np.argmax(scaled)):
+                signs.append(sign[pick])
+                logs.append(log_abs[pick] + log_weight)
+        signs, logs = np.array(signs).reshape(-1, 2), np.array(logs).reshape(-1, 2)
+        log_scale = logs.max()
+        bounds = np.sum(signs * np.exp(logs - log_scale), axis=0)
+        return float(bounds[0]), float(bounds[1]), float(log_scale)
+
+
+def _root(deriv: SignedDerivative, lo: float, hi: float, log_scale: float) -> float:
+    """Root of E' in a sign-change bracket; values clamped away from 0 so none underflow."""
+
+    def f(x):
+        sign, log_abs = deriv(x)
+        return sign * np.exp(max(log_abs - log_scale, -700.0))
+
+    return brentq(f, lo, hi, xtol=1e-300, rtol=4 * np.finfo(float).eps, maxiter=500)
+
+
+def _search_range(slopes, theta: Theta) -> float:
+    """X such that E' has the sign of its leading tail term on |x| >= X."""
+    s = np.asarray(slopes, dtype=float)
+    s = s[s != 0]
+    reach = theta.tail.z_asym / np.abs(s).min()
+    margin = TAIL_MARGIN * len(s)
+    for direction in (1.0, -1.0):
+        mono = energy_tail(direction * s, theta).derivative()
+        reach = max(reach, dominance_start(mono, margin))
+    return float(reach)
+
+
+def _infinity_kind(slopes, theta: Theta) -> str:
+    sign, _ = energy_tail(slopes, theta).dominant()
+    return "min" if sign > 0 else "max"
+
+
+def critical_roots(slopes, theta: Theta) -> tuple[list[float], list[str], float]:
+    """Finite critical points of E(x) = sum (1 - theta(s_i x))^2, their kinds, and X."""
+    deriv = SignedDerivative(slopes, theta)
+    if deriv.s.size == 0:
+        raise ValueError("E is constant: every row of A~ is zero")
+    X = _search_range(slopes, theta)
+    # E varies on the scale 1 / max|s| near 0: the resolution is relative to that or to |x|.
+    scale = 1.0 / float(np.abs(deriv.s).max())
+    cache: dict[float, tuple[float, float]] = {}
+
+    def at(x):
+        if x not in cache:
+            cache[x] = deriv(x)
+        return cache[x]
+
+    # Start from a partition even in asinh(x), so both scales near 0 and near X are seen.
+    u = np.linspace(-np.arcsinh(X), np.arcsinh(X), 33)
+    edges = np.unique(np.concatenate([np.sinh(u), [0.0]]))
+    stack = [(float(a), float(b)) for a, b in zip(edges[:-1], edges[1:], strict=True)]
+    roots: list[tuple[float, str]] = []
+    while stack:
+        lo, hi = stack.pop()
+        (s_lo, l_lo), (s_hi, l_hi) = at(lo), at(hi)
+        width = hi - lo
+        resolved = width <= RESOLUTION * max(scale, abs(lo), abs(hi))
+        lower, upper, log_scale = deriv.curvature_range(lo, hi)
+        monotone = lower > 0 or upper < 0
+        if s_lo * s_hi < 0 and (monotone or resolved):
+            x0 = _root(deriv, lo, hi, max(l_lo, l_hi))
+            roots.append((x0, "min" if s_lo < 0 else "max"))
+        elif s_lo * s_hi == 0 and monotone:
+            roots.append((lo if s_lo == 0 else hi, "min" if lower > 0 else "max"))
+        elif s_lo * s_hi > 0 and monotone:
+            continue  # E' monotone without a sign change: no root
+        elif s_lo * s_hi > 0 and np.logaddexp(l_lo, l_hi) > (
+            log_scale + np.log(max(abs(lower), abs(upper))) + np.log(width)
+        ):
+            continue  # |E'| too large at the ends for a root pair, given sup |E''|
+        elif resolved:
+            roots.append((0.5 * (lo + hi), "inflection"))
+        else:
+            mid = 0.5 * (lo + hi)
+            stack += [(lo, mid), (mid, hi)]
+    return _merge(roots, scale), X
+
+
+def _merge(roots: list[tuple[float, str]], scale: float) -> list[tuple[float, str]]:
+    """Sort and drop repeats found from both sides of an interval edge."""
+    merged: list[tuple[float, str]] = []
+    for x, kind in sorted(roots):
+        if merged and abs(x - merged[-1][0]) <= 2 * RESOLUTION * max(scale, abs(x)):
+            continue
+        merged.append((x, kind))
+    return merged
+
+
+def critical_points(A_tilde, theta: Theta) -> pd.DataFrame:
+    """All critical points of E for an n x 1 reduced matrix A~, with the two ends.
+
+    Returns columns x, E, kind ("min", "max" or "inflection"), at_infinity; sorted by x,
+    with rows x = -inf and x = +inf whose E is the limit and whose kind comes from the tails.
+    """
+    A_tilde = np.asarray(A_tilde, dtype=float)
+    if A_tilde.ndim != 2 or A_tilde.shape[1] != 1:
+        raise ValueError(f"critical_points needs an n x 1 matrix; got shape {A_tilde.shape}")
+    slopes = A_tilde[:, 0]
+    roots, X = critical_roots(slopes, theta)
+    xs = np.array([x for x, _ in roots], dtype=float)
+    ends = {
+        -np.inf: (_infinity_kind(-slopes, theta), ray_limit(A_tilde, [-1.0], [0.0], theta)),
+        np.inf: (_infinity_kind(slopes, theta), ray_limit(A_tilde, [1.0], [0.0], theta)),
+    }
+    _check_ends(SignedDerivative(slopes, theta), X, ends)
+    rows = [{"x": -np.inf, "E": ends[-np.inf][1], "kind": ends[-np.inf][0], "at_infinity": True}]
+    energies = energy(A_tilde, xs[:, None], theta) if len(xs) else []
+    rows += [
+        {"x": float(x), "E": float(e), "kind": k, "at_infinity": False}
+        for (x, k), e in zip(roots, energies, strict=True)
+    ]
+    rows.append({"x": np.inf, "E": ends[np.inf][1], "kind": ends[np.inf][0], "at_infinity": True})
+    return pd.DataFrame(rows, columns=["x", "E", "kind", "at_infinity"])
+
+
+def _check_ends(deriv: SignedDerivative, X: float, ends: dict) -> None:
+    """The tail verdict must agree with the computed sign of E' at +-X (else a bug)."""
+    # At +inf a minimum needs E decreasing (E' < 0); at -inf it needs E' > 0.
+    for end, expected_sign in ((np.inf, -1.0), (-np.inf, 1.0)):
+        sign, _ = deriv(X if end > 0 else -X)
+        kind = ends[end][0]
+        if (sign == expected_sign) != (kind == "min"):
+            raise RuntimeError(
+                f"tail classification {kind!r} at x = {end} disagrees with sign(E') = {sign} "
+                f"at x = {'+' if end > 0 else '-'}{X:g}"
+            )

@@ -1,0 +1,79 @@
+"""Parquet tables with provenance in the file metadata, written atomically.
+
+A job's data columns never hold a time stamp or a host name; what produced them (the
+job's params, the package version, the git commit) goes into the schema metadata under
+the key ``backprop_landscape``, serialised with sorted keys so that it is deterministic.
+The file is written beside its target and renamed into place, so a killed job leaves
+no half-written table for a later job to read.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from .. import __version__
+
+METADATA_KEY = b"backprop_landscape"
+
+
+@lru_cache(maxsize=1)
+def git_commit() -> str:
+    """The commit of the checkout this package runs from, or "unknown" outside git."""
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=Path(__file__).resolve().parent,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=10,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return out.stdout.strip() or "unknown"
+
+
+def provenance(params: dict) -> dict:
+    return {"params": params, "package_version": __version__, "git_commit": git_commit()}
+
+
+def write_table(df: pd.DataFrame, path, params: dict | None = None) -> None:
+    """Write ``df`` to ``path`` as Parquet with provenance metadata, atomically."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    info = json.dumps(provenance(params or {}), sort_keys=True, default=_jsonable)
+    table = table.replace_schema_metadata({**(table.schema.metadata or {}), METADATA_KEY: info})
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        pq.write_table(table, tmp)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def read_table(path) -> pd.DataFrame:
+    """Read a Parquet table written by :func:`write_table` (or any Parquet file)."""
+    return pq.read_table(path).to_pandas()
+
+
+def read_provenance(path) -> dict:
+    """The provenance dict stored in a table's metadata ({} if there is none)."""
+    metadata = pq.read_schema(path).metadata or {}
+    raw = metadata.get(METADATA_KEY)
+    return json.loads(raw) if raw else {}
+
+
+def _jsonable(value):
+    """numpy scalars and arrays in params become plain JSON values."""
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    raise TypeError(f"cannot record {value!r} of type {type(value).__name__} in provenance")

@@ -1,0 +1,54 @@
+"""Stage ``problems``: data sets (u, y), one per name.
+
+``families``: the paper"s n2m1, scalar and product problems and ``build_problem``;
+``tasks``: structured tasks and their shuffled controls; ``datafile``: the user"s files;
+``separability``: separability LP, max-margin QP and random problems.
+"""
+
+from .._lazy import lazy_exports
+
+__all__ = [
+    "Problem",
+    "build_problem",
+    "problem_to_frame",
+    "problem_from_frame",
+    "n2m1_name",
+    "n2m1_problem",
+    "random_name",
+    "product_name",
+    "format_a",
+    "TASKS",
+    "task_name",
+    "task_data",
+    "DataFileError",
+    "read_data_file",
+    "is_separable",
+    "lemma_hypothesis",
+    "max_margin",
+    "angle_to",
+    "random_problem",
+]
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "Problem": ".families",
+        "build_problem": ".families",
+        "problem_to_frame": ".families",
+        "problem_from_frame": ".families",
+        "n2m1_name": ".families",
+        "n2m1_problem": ".families",
+        "random_name": ".families",
+        "product_name": ".families",
+        "format_a": ".families",
+        "TASKS": ".tasks",
+        "task_name": ".tasks",
+        "task_data": ".tasks",
+        "DataFileError": ".datafile",
+        "read_data_file": ".datafile",
+        "is_separable": ".separability",
+        "lemma_hypothesis": ".separability",
+        "max_margin": ".separability",
+        "angle_to": ".separability",
+        "random_problem": ".separability",
+    },
+)

@@ -1,0 +1,735 @@
+"""Open question 4: can the log rule extrapolate the limit and speed up learning?
+
+Section 3 of the report suggests that once diverging weights are in "log mode",
+w(t) ~ a + c log t, their growth can be extrapolated instead of waiting for backprop.
+This module runs backprop with such extrapolation and counts the steps it saves.
+
+**The diagnostic.**  Backprop is w_{k+1} = w_k - eta grad E(w_k).  A run's *virtual time*
+tau is the number of plain steps its state stands for (tau = k until the first jump; flow
+time t = eta tau), and
+
+    D = tau [w(tau + 1) - w(tau)] = -tau eta grad E(w)
+
+is the paper's t [w(t+1) - w(t)], read off the gradient backprop computes anyway.
+
+**The law.**  In log time s = log tau the weights move with velocity dw/ds = D, and D is
+modelled as a constant plus one exponential in s,
+
+    D(s) = c + B e^(q (s - s_2)),           q in [min_exponent, max_exponent],
+
+with vectors c, B and one exponent q shared by all weights.  This family holds the laws of
+``docs/theory.md``: the log rule is q < 0 (D -> c, so w = a + c log t plus a correction
+that dies like t^q; exactly c when D no longer changes), a power law is c = 0, q = p > 0
+(w = b t^p has D = p w; p = 1/4 for atan and softsign), and erf's sqrtlog law, whose D
+decays like (log t)^(-1/2), looks locally like a slightly negative q.  Integrating
+dw/ds = D from the last checkpoint over L = log K gives the jump to virtual time K tau_2:
+
+    w(K tau_2) = w_2 + c L + B (K^q - 1) / q
+               = w_2 + D_2 L + B [(e^(qL) - 1 - qL) / q],
+
+i.e. w + c log K in pure log mode and w K^p for a pure power law: the weights are
+increased in the proportions the run has settled into, as the report proposes.
+
+**Detection** (per run, while stepping plainly).  At checkpoints where tau crosses
+10^(j h), h = window_decades / 2, the run stores (tau, D, E).  With the last three
+(tau_0 < tau_1 < tau_2, spanning one window, a decade by default; tau_2 >= min_steps),
+log mode is detected when
+
+* E decreases: E_0 > E_1 > E_2;
+* the increments dD_1 = D_1 - D_0 and dD_2 = D_2 - D_1 are parallel with a positive
+  ratio r = <dD_2, dD_1> / |dD_1|^2, to the relative tolerance law_rtol:
+  |dD_2 - r dD_1| <= law_rtol |D_2| (one geometric drift of t dw/dt, the direction
+  included), and the exponent q that gives this ratio (solved by bisection for the
+  checkpoints' actual spacing) lies in [min_exponent, max_exponent], default [-1, 0.5];
+* the law is near its asymptotic form, to law_rtol: for q < 0, D_2 is within
+  law_rtol |D_2| of its limit c (|B| small -- the paper's "t [w(t+1) - w(t)] becomes
+  constant"); for q > 0, D is a pure power law (|c| small);
+* or D no longer changes at all (both increments below 1e-9 |D_2|): q = 0, B = 0.
+
+A run converging to a finite minimum has D -> 0 exponentially fast: its increments shrink
+by ever larger factors (q -> -inf), change sign as D peaks, or, on the way up, are nearly
+equal (q ~ 0, where the fitted limit c runs off to infinity); so it never qualifies.
+Neither does a run moving at constant speed (D ~ tau, q = 1), nor one whose D is still
+growing towards a limit (a transient, q > 0 with c not small).
+
+**Jumps and the safeguard.**  From detection on, every move is a trial along the law,
+anchored at the detecting checkpoint: the trial goes one factor K (initially
+``jump_factor``) beyond the current virtual time, costs one evaluation of E and grad E at
+the landing point, and is accepted only if E decreases there -- a jump never makes the
+error worse.  On acceptance tau <- K tau, the decay exponent a of E (E ~ tau^-a) is
+re-measured across the jump and K grows back to min(K^2, jump_factor).  On rejection the
+state is kept and K <- sqrt(K); below ``min_jump_factor`` the run returns to plain
+backprop from its best point, and must be detected afresh (a full window later).  The last
+jump is aimed at the target, K <= (E / (AIM target))^(1/a), so that it lands just below
+the target instead of far beyond it, and no jump goes past ``horizon``.
+
+**Cost.**  Every evaluation of E and grad E at a new point is one step: a backprop update,
+an accepted jump or a rejected one.  The gradient at an accepted landing point is the one
+the next move uses, so nothing is evaluated twice; detection only reads gradients already
+computed.  The start is step 0 for both methods, so ``steps`` is the number of
+evaluations after the start until one returns E <= target -- for plain backprop exactly
+the number of updates k with E(w_k) <= target first.  A run gives up ("stalled", not
+reached) when its virtual time reaches ``horizon``, or when its jumps fail at a virtual
+time tau > 10^window_decades budget: the whole budget of plain steps would add less than
+a fraction 10^-window_decades to tau, and so (by the law) hardly change E; this is what
+happens on the way to a limit at infinity with E above the target, like the XOR seeds
+that stall at E = 1/2.
+
+Plain backprop may not reach the target within its budget (E ~ 1/t in log mode, t^(-1/2)
+for power tails); :func:`estimate_steps` then extrapolates its own E(step) tail, a power
+law checked over the last two windows, and the steps are marked as estimated.
+
+Everything is vectorised over runs: states have shape (S, P) and each loop iteration is
+one call of the evaluator on all runs.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, fields
+
+import numpy as np
+import pandas as pd
+
+from ..grids import as_count, log_step_grid
+from ..models.theta import Theta
+from ..trajectories import xor
+
+Evaluator = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
+
+#: The last jump aims at AIM * target, so that it lands just below the target.
+AIM = 0.8
+#: The E(step) tail of plain backprop is extrapolated only if its decay exponents over the
+#: last two windows agree to this relative tolerance.
+TAIL_RTOL = 0.1
+#: Increments of D below FLAT |D| mean D is constant (pure log rule, to rounding).
+FLAT = 1e-9
+EVENTS = ("plain", "jump", "rejected")
+_TINY = np.finfo(float).tiny
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How log mode is detected and how far a run jumps (see the module docstring).
+
+    Attributes
+    ----------
+    jump_factor : float
+        Largest factor K of virtual time per jump (> 1).
+    min_jump_factor : float
+        Below this factor a shrinking jump gives up and the run steps plainly again.
+    law_rtol : float
+        Relative tolerance of the law of D over the detection window: its drift, and its
+        distance to the asymptotic form (log rule or pure power law).
+    window_decades : float
+        Span of the detection window in decades of tau (three checkpoints).
+    min_steps : int
+        Earliest virtual time at which log mode may be detected.
+    min_exponent, max_exponent : float
+        Range of the exponent q of D's varying part (q < 0: log rule with a decaying
+        correction; q > 0: power law).
+    horizon : float
+        Largest virtual time; a run that reaches it without reaching the target gives up.
+    """
+
+    jump_factor: float = 100.0
+    min_jump_factor: float = 1.5
+    law_rtol: float = 0.1
+    window_decades: float = 1.0
+    min_steps: int = 1000
+    min_exponent: float = -1.0
+    max_exponent: float = 0.5
+    horizon: float = 1e15
+
+    @classmethod
+    def from_mapping(cls, values: dict) -> Settings:
+        """The settings among ``values`` (e.g. a config section); other keys are ignored."""
+        names = [f.name for f in fields(cls)]
+        return cls(**{name: values[name] for name in names if name in values})
+
+    def __post_init__(self):
+        checks = {
+            "jump_factor": self.jump_factor > 1,
+            "min_jump_factor": 1 < self.min_jump_factor <= self.jump_factor,
+            "law_rtol": self.law_rtol > 0,
+            "window_decades": self.window_decades > 0,
+            "min_steps": self.min_steps >= 1 and float(self.min_steps).is_integer(),
+            "min_exponent": self.min_exponent < self.max_exponent,
+            "horizon": self.horizon > 1,
+        }
+        for name, ok in checks.items():
+            if not ok:
+                raise ValueError(
+                    f"invalid extrapolation setting {name} = {getattr(self, name)!r} "
+                    "(need jump_factor > 1, 1 < min_jump_factor <= jump_factor, law_rtol > 0, "
+                    "window_decades > 0, an integer min_steps >= 1, "
+                    "min_exponent < max_exponent, horizon > 1)"
+                )
+
+
+@dataclass
+class Descent:
+    """What :func:`descend` returns; arrays have one entry per run.
+
+    steps : float, the steps (evaluations after the start) until E <= target, NaN if not
+        reached; reached : bool; x (S, P), E, t_virtual : the state where the target was
+        reached, else the last one; n_jumps, n_rejected, n_plain : accepted jumps,
+        rejected jumps and plain updates up to then (they add up to the steps);
+        detected_at : step of the first detection of log mode (NaN if never);
+        exponent : q of the last detected law (NaN if never); trace : long frame with
+        seed, step, t_virtual, E, event (plain, jump or rejected) at log-spaced steps, at
+        every detection and every trial jump, and where the run stopped; iterations : loop
+        iterations run.
+    """
+
+    steps: np.ndarray
+    reached: np.ndarray
+    stalled: np.ndarray
+    x: np.ndarray
+    E: np.ndarray
+    t_virtual: np.ndarray
+    n_jumps: np.ndarray
+    n_rejected: np.ndarray
+    n_plain: np.ndarray
+    detected_at: np.ndarray
+    exponent: np.ndarray
+    trace: pd.DataFrame
+    iterations: int
+
+
+# --------------------------------------------------------------------------------------
+# Evaluators: X (S, P) -> (E (S,), grad E (S, P))
+# --------------------------------------------------------------------------------------
+
+
+def neuron_evaluator(A_tilde, theta: Theta) -> Evaluator:
+    """E(x) = sum_i (1 - theta((A~ x)_i))^2 and its gradient, in one pass over the margins.
+
+    The same values as :func:`landscape.energy` and :func:`landscape.gradient`.
+    """
+    A = np.asarray(A_tilde, dtype=float)
+    AT = np.ascontiguousarray(A.T)
+
+    def evaluate(X):
+        z = X @ AT
+        one_minus = theta.one_minus(z)
+        E = np.sum(np.square(one_minus), axis=1)
+        return E, (-2.0 * one_minus * theta.d1(z)) @ A
+
+    return evaluate
+
+
+class XorEvaluator:
+    """E and grad E of S networks 2-H-1 on XOR (parameters in ``xor.weight_names`` order).
+
+    The same values as :func:`xor.loss_and_gradient`, but computed on one preallocated
+    kernel of :mod:`xor`, so that a call allocates none of the network's buffers.
+    """
+
+    def __init__(self, n_runs: int, hidden: int = 2):
+        S, H = int(n_runs), int(hidden)
+        P = 4 * H + 1
+        W1, W2 = xor.unpack(np.arange(P, dtype=float)[None, :])
+        # Position in weight_names order of each entry of the kernel's (W1, W2) layout.
+        self._to_kernel = np.concatenate([W1.ravel(), W2.ravel()]).astype(np.intp)
+        self._flat = np.empty((S, P))
+        W1_view = self._flat[:, : 3 * H].reshape(S, 3, H)
+        W2_view = self._flat[:, 3 * H :].reshape(S, H + 1, 1)
+        if not (np.shares_memory(W1_view, self._flat) and np.shares_memory(W2_view, self._flat)):
+            raise RuntimeError("the kernel's weights must be views of the flat buffer")
+        self._kernel = xor.BatchKernel(W1_view, W2_view)
+        self._coef = 2.0 * self._kernel.neg_sign  # the kernel's coefficient for grad E
+
+    def __call__(self, X):
+        np.take(X, self._to_kernel, axis=1, out=self._flat)
+        kernel = self._kernel
+        kernel.gradient(self._coef)
+        E = np.sum(np.square(kernel.q[:, :, 0]), axis=1)
+        return E, xor.pack(kernel.g1, kernel.g2)
+
+
+# --------------------------------------------------------------------------------------
+# Backprop with extrapolation
+# --------------------------------------------------------------------------------------
+
+
+def descend(
+    evaluate: Evaluator,
+    x0,
+    eta: float,
+    target: float,
+    budget: int,
+    settings: Settings | None = None,
+    extrapolate: bool = True,
+    per_decade: int = 20,
+    seeds=None,
+) -> Descent:
+    """Backprop from every start until E <= target, with log-rule jumps if ``extrapolate``.
+
+    Parameters
+    ----------
+    evaluate : callable
+        X of shape (S, P) -> (E of shape (S,), grad E of shape (S, P)).
+    x0 : array_like, shape (S, P) or (P,)
+        Starts.
+    eta : float
+        Learning rate (> 0).
+    target : float
+        Target error (> 0): a run stops at the first state with E <= target.
+    budget : int
+        Largest number of steps (evaluations after the start) of every run.
+    settings : Settings, optional
+        Detection and jump settings; default ``Settings()``.
+    extrapolate : bool
+        False runs plain backprop (the reference); True adds the jumps.
+    per_decade : int
+        Trace samples per decade of steps (every trial jump is traced too).
+    seeds : array_like of int, optional
+        Labels of the runs in the trace; default 0..S-1.
+
+    Returns
+    -------
+    Descent
+    """
+    s = settings or Settings()
+    X = np.array(np.atleast_2d(np.asarray(x0, dtype=float)))
+    if X.ndim != 2 or not np.all(np.isfinite(X)):
+        raise ValueError(f"x0 must be a finite array of shape (S, P); got shape {X.shape}")
+    if not eta > 0:
+        raise ValueError(f"eta must be > 0; got {eta!r}")
+    if not target > 0:
+        raise ValueError(f"target must be > 0; got {target!r}")
+    budget = as_count(budget, "budget")
+    S, P = X.shape
+    labels = np.arange(S) if seeds is None else np.asarray(seeds, dtype=np.int64)
+    if labels.shape != (S,):
+        raise ValueError(f"seeds must have one label per run ({S}); got shape {labels.shape}")
+
+    E, G = evaluate(X)
+    tau = np.zeros(S)
+    reached = E <= target
+    stopped = reached.copy()
+    active = ~stopped
+    steps = np.where(reached, 0.0, np.nan)
+    stop_at = np.zeros(S, dtype=np.int64)  # iteration at which each run stopped
+    x_end, E_end, tau_end = X.copy(), E.copy(), tau.copy()
+    n_jumps, n_rejected = np.zeros(S, dtype=np.int64), np.zeros(S, dtype=np.int64)
+    detected_at = np.full(S, np.nan)
+    stalled = np.zeros(S, dtype=bool)  # gave up: at the horizon, or jumps failed too late
+
+    jump = np.zeros(S, dtype=bool)  # in log mode
+    law = _Law(S, P)
+    log_k_max, log_k_min = math.log(s.jump_factor), math.log(s.min_jump_factor)
+    log_horizon = math.log(s.horizon)
+    log_k = np.full(S, log_k_max)  # factor of the next trial
+    a = np.zeros(S)  # decay exponent of E ~ tau^-a
+    window = _Window(S, P, s)
+    # Plain runs gain one unit of tau per iteration: the next iteration with a checkpoint.
+    next_due = 1 if extrapolate else budget + 1
+
+    grid = log_step_grid(budget, per_decade)
+    next_grid = 1
+    trace = [_trace_rows(labels, 0, tau, E, np.zeros(S, dtype=np.int8), active | True)]
+
+    iteration = 0
+    while iteration < budget and active.any():
+        iteration += 1
+        trial = active & jump
+        any_trial = extrapolate and bool(trial.any())
+        Y = X - eta * G
+        if any_trial:
+            i = np.flatnonzero(trial)
+            # One factor K further along the law, aimed at the target, within the horizon.
+            aim = np.log(E[i] / (AIM * target)) / np.maximum(a[i], _TINY)
+            aim = np.where(a[i] > 0, aim, np.inf)
+            step_k = np.maximum(np.minimum(log_k[i], aim), log_k_min)
+            log_try = np.minimum(law.log_now[i] + step_k, log_horizon - np.log(law.tau[i]))
+            step_k = log_try - law.log_now[i]
+            Y[i] = law.position(i, log_try)
+        EY, GY = evaluate(Y)
+        tau += 1.0
+        event = None
+        if any_trial:
+            better = EY[i] < E[i]
+            ok, bad = i[better], i[~better]
+            a[ok] = (np.log(E[ok]) - np.log(np.maximum(EY[ok], _TINY))) / step_k[better]
+            tau[ok] = law.tau[ok] * np.exp(log_try[better])
+            law.log_now[ok] = log_try[better]
+            log_k[ok] = np.minimum(2.0 * step_k[better], log_k_max)
+            # A rejected trial leaves the run where it was.
+            Y[bad], EY[bad], GY[bad], tau[bad] = X[bad], E[bad], G[bad], tau[bad] - 1.0
+            log_k[bad] = 0.5 * step_k[~better]
+            give_up = bad[log_k[bad] < log_k_min]
+            jump[give_up] = False
+            window.reset(give_up, tau)
+            # Back to plain steps, unless the run is so far along in virtual time that the
+            # whole budget adds less than a window's fraction to it (see the docstring).
+            stalled[give_up[tau[give_up] * 10.0**-s.window_decades > budget]] = True
+            n_jumps[ok] += 1
+            n_rejected[bad] += 1
+            event = np.zeros(S, dtype=np.int8)
+            event[ok], event[bad] = 1, 2
+        X, E, G = Y, EY, GY
+
+        fired_now = None
+        if iteration >= next_due or any_trial:
+            plain = active & ~jump
+            due = plain & (tau >= window.next_check)
+            if due.any():
+                fired, fit = window.record(due, tau, -eta * tau[:, None] * G, E)
+                fired &= E > target
+                if fired.any():
+                    f = np.flatnonzero(fired)
+                    jump[f] = True
+                    plain[f] = False
+                    law.start(f, X, tau, fit)
+                    a[f], log_k[f] = fit["a"][f], log_k_max
+                    detected_at[f[np.isnan(detected_at[f])]] = iteration
+                    fired_now = fired
+            wait = np.ceil(window.next_check[plain] - tau[plain])
+            next_due = iteration + max(int(wait.min()), 1) if wait.size else budget + 1
+
+        newly = active & (E <= target)
+        if any_trial:
+            stalled |= active & ~newly & (tau >= s.horizon)
+            finished = newly | (active & stalled)
+        else:
+            finished = newly
+        any_finished = bool(finished.any())
+        if any_finished:
+            steps[newly] = iteration
+            reached |= newly
+            stopped |= finished
+            stop_at[finished] = iteration
+            x_end[finished], E_end[finished] = X[finished], E[finished]
+            tau_end[finished] = tau[finished]
+        on_grid = next_grid < grid.size and iteration == grid[next_grid]
+        if on_grid:
+            next_grid += 1
+        if on_grid or any_trial or any_finished or fired_now is not None:
+            event = np.zeros(S, dtype=np.int8) if event is None else event
+            rows = active & (trial | finished | on_grid)
+            if fired_now is not None:
+                rows |= fired_now  # the state each law is anchored at
+            trace.append(_trace_rows(labels, iteration, tau, E, event, rows))
+        if any_finished:
+            active = ~stopped
+
+    last = ~stopped
+    stop_at[last] = iteration
+    x_end[last], E_end[last], tau_end[last] = X[last], E[last], tau[last]
+    n_plain = stop_at - n_jumps - n_rejected
+    return Descent(
+        steps=steps,
+        reached=reached,
+        stalled=stalled,
+        x=x_end,
+        E=E_end,
+        t_virtual=tau_end,
+        n_jumps=n_jumps,
+        n_rejected=n_rejected,
+        n_plain=n_plain,
+        detected_at=detected_at,
+        exponent=law.q,
+        trace=_trace_frame(trace),
+        iterations=iteration,
+    )
+
+
+class _Law:
+    """The fitted law of every run in log mode, anchored at its detecting checkpoint.
+
+    w(tau_a e^L) = w_a + D_a L + dD_a psi(q, L), psi = [(e^(qL) - 1 - qL) / q] /
+    (1 - e^(-q delta)), where dD_a = D_2 - D_1 is the last increment of D over the log-time
+    span delta; ``log_now`` is L of the run's current state.
+    """
+
+    def __init__(self, S: int, P: int):
+        self.x, self.D, self.dD = np.zeros((S, P)), np.zeros((S, P)), np.zeros((S, P))
+        self.q, self.delta = np.full(S, np.nan), np.ones(S)
+        self.tau, self.log_now = np.ones(S), np.zeros(S)
+
+    def start(self, runs, X, tau, fit) -> None:
+        self.x[runs], self.tau[runs], self.log_now[runs] = X[runs], tau[runs], 0.0
+        self.D[runs], self.dD[runs] = fit["D"][runs], fit["dD"][runs]
+        self.q[runs], self.delta[runs] = fit["q"][runs], fit["delta"][runs]
+
+    def position(self, runs, L) -> np.ndarray:
+        psi = _psi(self.q[runs], L, self.delta[runs])
+        return self.x[runs] + L[:, None] * self.D[runs] + psi[:, None] * self.dD[runs]
+
+
+def _psi(q, L, delta):
+    """[(e^(qL) - 1 - qL) / q] / (1 - e^(-q delta)), and its limit L^2 / (2 delta) at q = 0."""
+    q, L, delta = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (q, L, delta)))
+    small = np.abs(q * np.maximum(L, delta)) < 1e-6
+    qs = np.where(small, 1.0, q)
+    big = (np.expm1(qs * L) - qs * L) / qs / (-np.expm1(-qs * delta))
+    series = L * L / (2.0 * delta) * (1.0 + q * L / 3.0 + q * delta / 2.0)
+    return np.where(small, series, big)
+
+
+def _increment_ratio(q, d1, d2):
+    """(e^(q d2) - 1) / (1 - e^(-q d1)): the ratio of D's increments over log-time spans d1,
+    d2 when D = c + B e^(qs); d2 / d1 at q = 0.  Increasing in q."""
+    small = np.abs(q) * np.maximum(d1, d2) < 1e-9
+    qs = np.where(small, 1.0, q)
+    return np.where(small, d2 / d1, np.expm1(qs * d2) / -np.expm1(-qs * d1))
+
+
+class _Window:
+    """The last three checkpoints (tau, D, E) of every run, and the detection test."""
+
+    def __init__(self, S: int, P: int, s: Settings):
+        self.s = s
+        self.half = s.window_decades / 2.0
+        self.tau = np.ones((S, 3))
+        self.D = np.zeros((S, 3, P))
+        self.E = np.zeros((S, 3))
+        self.count = np.zeros(S, dtype=np.int64)
+        self.next_check = np.ones(S)
+
+    def reset(self, runs, tau) -> None:
+        self.count[runs] = 0
+        self.next_check[runs] = self._after(tau[runs])
+
+    def _after(self, tau):
+        """The first checkpoint 10^(j h) strictly above tau."""
+        j = np.floor(np.log10(np.maximum(tau, 1.0)) / self.half + 1e-9) + 1.0
+        return 10.0 ** (j * self.half)
+
+    def record(self, runs, tau, D, E):
+        """Store a checkpoint for ``runs``; return (fired, fit) for every run.
+
+        ``fit`` holds, per run, D (= D_2), dD (= D_2 - D_1), q, delta (= log tau_2/tau_1)
+        and a (the decay exponent of E over the last half window).
+        """
+        i = np.flatnonzero(runs)
+        for store in (self.tau, self.D, self.E):
+            store[i, :2] = store[i, 1:]
+        self.tau[i, 2], self.D[i, 2], self.E[i, 2] = tau[i], D[i], E[i]
+        self.count[i] = np.minimum(self.count[i] + 1, 3)
+        self.next_check[i] = self._after(tau[i])
+
+        S, P = D.shape
+        fired = np.zeros(S, dtype=bool)
+        fit = {
+            "D": np.zeros((S, P)),
+            "dD": np.zeros((S, P)),
+            "q": np.full(S, np.nan),
+            "delta": np.ones(S),
+            "a": np.zeros(S),
+        }
+        i = i[(self.count[i] == 3) & (tau[i] >= self.s.min_steps)]
+        E0, E1, E2 = self.E[i].T
+        i = i[(E0 > E1) & (E1 > E2)]
+        if i.size == 0:
+            return fired, fit
+        log_tau = np.log(self.tau[i])
+        d1, d2 = log_tau[:, 1] - log_tau[:, 0], log_tau[:, 2] - log_tau[:, 1]
+        D0, D1, D2 = self.D[i, 0], self.D[i, 1], self.D[i, 2]
+        inc1, inc2 = D1 - D0, D2 - D1
+        n1, n2, norm = (np.linalg.norm(v, axis=1) for v in (inc1, inc2, D2))
+        flat = (n1 <= FLAT * norm) & (n2 <= FLAT * norm) & (norm > 0)
+        ratio = np.einsum("ij,ij->i", inc2, inc1) / np.maximum(n1 * n1, _TINY)
+        residual = np.linalg.norm(inc2 - ratio[:, None] * inc1, axis=1)
+        lo, hi = self.s.min_exponent, self.s.max_exponent
+        in_range = (ratio >= _increment_ratio(lo, d1, d2)) & (ratio <= _increment_ratio(hi, d1, d2))
+        geometric = (n1 > 0) & (ratio > 0) & (residual <= self.s.law_rtol * norm) & in_range
+        q = np.where(flat, 0.0, _solve_exponent(ratio, d1, d2, lo, hi))
+        # The law must be near its asymptotic form: D within rtol of its limit c
+        # (|B| small, log rule) or a pure power law (|c| = |D - B| small).
+        B = inc2 / -np.expm1(-np.where(q != 0, q, 1.0) * d2)[:, None]
+        part = np.where(q > 0, np.linalg.norm(D2 - B, axis=1), np.linalg.norm(B, axis=1))
+        ok = flat | (geometric & (q != 0) & (part <= self.s.law_rtol * norm))
+        fired[i] = ok
+        fit["D"][i] = D2
+        fit["dD"][i] = np.where(flat[:, None], 0.0, inc2)
+        fit["q"][i] = np.where(ok, q, np.nan)
+        fit["delta"][i] = d2
+        fit["a"][i] = np.log(self.E[i, 1] / self.E[i, 2]) / d2
+        return fired, fit
+
+
+def _solve_exponent(ratio, d1, d2, lo: float, hi: float, iterations: int = 60):
+    """q in [lo, hi] with _increment_ratio(q, d1, d2) = ratio, by bisection (clipped)."""
+    low, high = np.full(ratio.shape, lo), np.full(ratio.shape, hi)
+    for _ in range(iterations):
+        mid = 0.5 * (low + high)
+        above = _increment_ratio(mid, d1, d2) > ratio
+        high, low = np.where(above, mid, high), np.where(above, low, mid)
+    return 0.5 * (low + high)
+
+
+def _trace_rows(labels, step, tau, E, event, rows) -> dict:
+    return {
+        "seed": labels[rows],
+        "step": np.full(int(rows.sum()), step, dtype=np.int64),
+        "t_virtual": tau[rows],
+        "E": E[rows],
+        "event": event[rows],
+    }
+
+
+def _trace_frame(chunks: list[dict]) -> pd.DataFrame:
+    frame = pd.DataFrame({k: np.concatenate([c[k] for c in chunks]) for k in chunks[0]})
+    frame["event"] = pd.Categorical.from_codes(frame["event"], categories=list(EVENTS))
+    return frame.sort_values(["seed", "step"], kind="stable").reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------------------
+# Comparison with plain backprop
+# --------------------------------------------------------------------------------------
+
+
+def estimate_steps(step, E, target: float, window_decades: float = 1.0) -> float:
+    """Steps plain backprop would need to reach ``target``, from the tail of E(step).
+
+    E is taken at the last step s_2 and at s_2 / 10^w, s_2 / 10^(2w) (w = window_decades,
+    interpolated on log-log axes).  If the decay exponents a_1, a_2 of E ~ s^-a over the
+    two windows agree to :data:`TAIL_RTOL` and a_2 > 0, the estimate is
+    s_2 (E(s_2) / target)^(1/a_2); otherwise NaN (E levels off, e.g. towards a minimum
+    above the target, or its tail is not a power law yet).  If E already reached the
+    target, the first such step is returned.
+    """
+    step, E = np.asarray(step, dtype=float), np.asarray(E, dtype=float)
+    keep = (step > 0) & (E > 0)
+    step, E = step[keep], E[keep]
+    if step.size < 3 or not target > 0:
+        return math.nan
+    if E.min() <= target:
+        return float(step[np.argmax(E <= target)])
+    s2 = step[-1]
+    s1, s0 = s2 / 10.0**window_decades, s2 / 10.0 ** (2 * window_decades)
+    if s0 < step[0]:
+        return math.nan
+    log_s, log_E = np.log(step), np.log(E)
+    l0, l1 = np.interp(np.log([s0, s1]), log_s, log_E)
+    l2 = log_E[-1]
+    a1 = (l0 - l1) / math.log(s1 / s0)
+    a2 = (l1 - l2) / math.log(s2 / s1)
+    if not a2 > 0 or abs(a1 - a2) > TAIL_RTOL * a2:
+        return math.nan
+    return float(s2 * math.exp((l2 - math.log(target)) / a2))
+
+
+def compare(
+    evaluate: Evaluator,
+    x0,
+    eta: float,
+    target: float,
+    budget: int,
+    settings: Settings | None = None,
+    seeds=None,
+    per_decade: int = 20,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Plain backprop against backprop with extrapolation, from the same starts.
+
+    Returns
+    -------
+    table : DataFrame
+        One row per run: seed, target, steps_plain, plain_estimated (True when plain
+        backprop did not reach the target within ``budget`` and steps_plain comes from
+        :func:`estimate_steps`, NaN if its tail allows no estimate), reached_plain,
+        steps_extrapolated, reached_extrapolated, stalled (the extrapolated run gave up,
+        see :class:`Descent`), steps_saved (steps_plain -
+        steps_extrapolated), speedup (steps_plain / steps_extrapolated), E_end_plain,
+        E_end_extrapolated, n_jumps, n_rejected, n_plain (plain updates of the
+        extrapolated run), detected_at, exponent (q of the law; < 0 log rule, > 0 power
+        law), t_virtual (plain steps the extrapolated run's final state stands for),
+        angle_to_plain and norm_ratio (final weights of the extrapolated run against plain
+        backprop's where it reached the target; NaN unless both reached it).
+    trace : DataFrame
+        method (plain or extrapolated), seed, step, t_virtual, E, event.
+    """
+    return _compare(evaluate, x0, eta, target, budget, settings, seeds, per_decade)[:2]
+
+
+def _compare(evaluate, x0, eta, target, budget, settings, seeds, per_decade):
+    """:func:`compare`, also returning both :class:`Descent` results."""
+    settings = settings or Settings()
+    common = {"settings": settings, "seeds": seeds, "per_decade": per_decade}
+    plain = descend(evaluate, x0, eta, target, budget, extrapolate=False, **common)
+    fast = descend(evaluate, x0, eta, target, budget, extrapolate=True, **common)
+    labels = np.arange(plain.steps.size) if seeds is None else np.asarray(seeds, dtype=np.int64)
+
+    steps_plain = plain.steps.copy()
+    estimated = ~plain.reached
+    for i in np.flatnonzero(estimated):  # once per unfinished run, after the loops
+        run = plain.trace[plain.trace["seed"] == labels[i]]
+        steps_plain[i] = estimate_steps(run["step"], run["E"], target, settings.window_decades)
+    both = plain.reached & fast.reached
+    norm_plain = np.maximum(np.linalg.norm(plain.x, axis=1), _TINY)
+    table = pd.DataFrame(
+        {
+            "seed": labels,
+            "target": float(target),
+            "steps_plain": steps_plain,
+            "plain_estimated": estimated,
+            "reached_plain": plain.reached,
+            "steps_extrapolated": fast.steps,
+            "reached_extrapolated": fast.reached,
+            "stalled": fast.stalled,
+            "steps_saved": steps_plain - fast.steps,
+            "speedup": steps_plain / np.maximum(fast.steps, 1.0),
+            "E_end_plain": plain.E,
+            "E_end_extrapolated": fast.E,
+            "n_jumps": fast.n_jumps,
+            "n_rejected": fast.n_rejected,
+            "n_plain": fast.n_plain,
+            "detected_at": fast.detected_at,
+            "exponent": fast.exponent,
+            "t_virtual": fast.t_virtual,
+            "angle_to_plain": np.where(both, _angle(fast.x, plain.x), np.nan),
+            "norm_ratio": np.where(both, np.linalg.norm(fast.x, axis=1) / norm_plain, np.nan),
+        }
+    )
+    trace = pd.concat(
+        [plain.trace.assign(method="plain"), fast.trace.assign(method="extrapolated")],
+        ignore_index=True,
+    )
+    trace = trace[["method", *[c for c in trace.columns if c != "method"]]]
+    return table, trace, plain, fast
+
+
+def _angle(x, y) -> np.ndarray:
+    """Angle between rows of x and y, 2 atan2(|u - v|, |u + v|) on unit vectors."""
+    u = x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), _TINY)
+    v = y / np.maximum(np.linalg.norm(y, axis=1, keepdims=True), _TINY)
+    return 2.0 * np.arctan2(np.linalg.norm(u - v, axis=1), np.linalg.norm(u + v, axis=1))
+
+
+def neuron_experiment(
+    A_tilde, theta: Theta, x0, eta, target, budget, settings=None, per_decade=20
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`compare` on the one-neuron error E(x) = sum_i (1 - theta((A~ x)_i))^2.
+
+    The table gains ``solved``: plain backprop's last state classifies every sample
+    correctly (every margin (A~ x)_i > 0).
+    """
+    evaluate = neuron_evaluator(A_tilde, theta)
+    table, trace, plain, _ = _compare(evaluate, x0, eta, target, budget, settings, None, per_decade)
+    margins = plain.x @ np.asarray(A_tilde, dtype=float).T
+    table.insert(1, "solved", np.all(margins > 0, axis=1))
+    return table, trace
+
+
+def xor_experiment(
+    seeds, hidden, eta, scale, target, budget, settings=None, per_decade=20
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`compare` on XOR from :func:`xor.initial_weights` of each seed.
+
+    ``seeds`` is an int S (seeds 0..S-1) or a sequence of seeds.  The table gains
+    ``solved``: plain backprop solves XOR by the end (every |output - target| <
+    ``xor.SOLVED_TOLERANCE``) -- the seeds that stall cannot reach a small target.
+    """
+    seeds = list(range(seeds)) if np.ndim(seeds) == 0 else [int(s) for s in seeds]
+    x0 = xor.initial_weights(seeds, hidden, scale)
+    evaluate = XorEvaluator(len(seeds), hidden)
+    table, trace, plain, _ = _compare(
+        evaluate, x0, eta, target, budget, settings, seeds, per_decade
+    )
+    errors = np.abs(xor.outputs(plain.x) - xor.TARGETS)
+    table.insert(1, "solved", errors.max(axis=1) < xor.SOLVED_TOLERANCE)
+    return table, trace

@@ -1,0 +1,81 @@
+"""Counting minima per (problem, theta), and the product family's k^m prediction."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from backprop_landscape.minima.counts import count_minima, problem_labels, product_prediction
+
+
+def minima_rows(problem, theta, rows):
+    return pd.DataFrame(
+        [
+            {"problem": problem, "theta": theta, "E": E, "at_infinity": inf, "basin_fraction": b}
+            for E, inf, b in rows
+        ]
+    )
+
+
+def test_counts_split_finite_and_infinite_and_find_the_global_basin():
+    minima = minima_rows(
+        "random/n16_m3_nonsep_s2",
+        "tanh",
+        [(4.0, True, 0.2), (4.0 + 1e-12, True, 0.1), (4.5, False, 0.6), (8.0, True, 0.05)],
+    )
+    (row,) = count_minima(minima, {"random/n16_m3_nonsep_s2": (16, 3)}).to_dict("records")
+    assert (row["n_minima"], row["n_finite"], row["n_at_infinity"]) == (4, 1, 3)
+    assert row["E_global"] == 4.0 and row["global_at_infinity"]
+    assert row["global_basin"] == pytest.approx(0.3)  # the two tied limits
+    assert row["largest_basin"] == pytest.approx(0.6)
+    assert row["undecided_fraction"] == pytest.approx(0.05)
+    assert (row["family"], row["n"], row["m"], row["seed"]) == ("random", 16, 3, 2)
+
+
+def test_labels_of_each_family():
+    assert problem_labels("task/grid_n24_s1_shuffled", 24, 3) == {
+        "family": "task",
+        "n": 24,
+        "m": 3,
+        "seed": 1,
+        "task": "grid",
+        "shuffled": True,
+    }
+    assert problem_labels("product/m4_a10", 8, 4)["seed"] == -1
+    assert problem_labels("file/iris", 150, 5)["family"] == "file"
+
+
+def test_product_prediction_is_k_to_the_m():
+    minima = pd.concat(
+        [
+            minima_rows(
+                f"product/m{m}_a10", "tanh", [(float(i), i > 0, 1 / 2**m) for i in range(found)]
+            )
+            for m, found in [(1, 2), (2, 4), (3, 7)]
+        ]
+    )
+    sizes = {f"product/m{m}_a10": (2 * m, m) for m in (1, 2, 3)}
+    table = product_prediction(count_minima(minima, sizes))
+    assert table["predicted"].tolist() == [2.0, 4.0, 8.0]
+    assert table["found"].tolist() == [2, 4, 7]
+
+
+def test_product_prediction_is_nan_without_the_block():
+    minima = minima_rows("product/m2_a10", "tanh", [(1.0, False, 1.0)])
+    table = product_prediction(count_minima(minima, {"product/m2_a10": (4, 2)}))
+    assert np.isnan(table["predicted"].iloc[0])
+
+
+def test_run_counts_give_undecided_and_saturated_shares():
+    minima = minima_rows("random/n16_m6_nonsep_s0", "tanh", [(8.0, True, 0.7)])
+    runs = {
+        ("random/n16_m6_nonsep_s0", "tanh"): {
+            "n_starts": 1000,
+            "n_undecided": 243,
+            "n_saturated_undecided": 241,
+        }
+    }
+    (row,) = count_minima(minima, {"random/n16_m6_nonsep_s0": (16, 6)}, runs).to_dict("records")
+    assert row["undecided_fraction"] == pytest.approx(0.243)
+    assert row["saturated_fraction"] == pytest.approx(0.241)
+    (bare,) = count_minima(minima, {"random/n16_m6_nonsep_s0": (16, 6)}).to_dict("records")
+    assert bare["undecided_fraction"] == pytest.approx(0.3) and np.isnan(bare["saturated_fraction"])

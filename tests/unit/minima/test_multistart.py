@@ -1,0 +1,390 @@
+"""Vectorised multistart: agreement with exact m = 1 results, with L-BFGS-B, and scales."""
+
+import itertools
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.optimize import minimize
+
+from backprop_landscape.minima.critical1d import critical_points
+from backprop_landscape.minima.multistart import (
+    COLUMNS,
+    _cholesky_solve,
+    _plain_excess,
+    _plain_rows,
+    _unique_rows,
+    find_minima,
+    pinned_blas,
+    sample_starts,
+)
+from backprop_landscape.models.neuron import energy, gradient, hessian, reduce_signs
+from backprop_landscape.models.theta import THETA_NAMES, get_theta
+from backprop_landscape.problems.families import n2m1_problem
+from backprop_landscape.problems.separability import random_problem
+
+
+@pytest.fixture(params=THETA_NAMES)
+def theta(request):
+    return get_theta(request.param)
+
+
+def product_problem(a_values, scales):
+    """Block-diagonal A~ of type-3 blocks (1, -a) / c, one weight each.
+
+    E is a sum over blocks, so its minima are the products of the blocks' minima (finite
+    or at infinity); block b's basins sit at the scale c_b of its weight.
+    """
+    A = np.zeros((2 * len(a_values), len(a_values)))
+    for b, (a, c) in enumerate(zip(a_values, scales)):
+        A[2 * b : 2 * b + 2, b] = np.array([1.0, -a]) / c
+    return A
+
+
+# --------------------------------------------------------------------------------------
+# m = 1: the exact critical points are known
+# --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", [1, 2, 3])
+@pytest.mark.parametrize("a", [0.25, 0.5, 3.0, 10.0, 50.0])
+def test_one_weight_minima_are_exactly_those_of_critical_points(theta, kind, a):
+    A = n2m1_problem(kind, a).A
+    exact = critical_points(A, theta)
+    exact = exact[exact.kind == "min"].sort_values("x")
+    found = find_minima(A, theta, n_starts=500, seed=0)
+    assert found.attrs["n_undecided"] == 0
+    assert len(found) == len(exact)
+    # identify each found minimum by its position on the extended line
+    position = [
+        np.copysign(np.inf, row.direction[0]) if row.at_infinity else row.x[0]
+        for row in found.itertuples()
+    ]
+    found = found.assign(position=position).sort_values("position")
+    for (_, row), (_, ref) in zip(found.iterrows(), exact.iterrows()):
+        assert row.at_infinity == ref.at_infinity
+        assert row.E == pytest.approx(ref.E, rel=1e-9, abs=1e-12)
+        if ref.at_infinity:
+            assert row.position == ref.x
+            assert row.z_limit == pytest.approx(np.sign(ref.x) * np.sign(A[:, 0]))
+        else:
+            assert row.position == pytest.approx(ref.x, rel=1e-7, abs=1e-10)
+
+
+# --------------------------------------------------------------------------------------
+# L-BFGS-B from the same starts finds the same finite minima
+# --------------------------------------------------------------------------------------
+
+
+def _lbfgs_finite_minima(A, theta, starts):
+    """z = A~ x at every L-BFGS-B end point that is a finite, nondegenerate minimum."""
+    found = []
+    for x0 in starts:
+        res = minimize(
+            lambda x: energy(A, x, theta),
+            x0,
+            jac=lambda x: gradient(A, x, theta),
+            method="L-BFGS-B",
+            options={"gtol": 1e-12, "ftol": 1e-15, "maxiter": 2000},
+        )
+        H = hessian(A, res.x, theta)
+        lam = np.linalg.eigvalsh(H)
+        if lam[0] <= 1e-10 * lam[-1]:
+            continue  # a plateau or a run towards infinity, not a finite minimum
+        step = np.linalg.solve(H, gradient(A, res.x, theta))
+        if np.abs(A @ step).max() < 1e-4:  # Newton's step confirms a minimum nearby
+            found.append(A @ (res.x - step))
+    return np.array(found)
+
+
+def _same_points(P, Q, tol=1e-5):
+    """Every row of P lies within tol of some row of Q (max norm)."""
+    return all(np.min(np.abs(Q - p).max(axis=1)) < tol for p in P)
+
+
+def _basins(points, tol=1e-5):
+    """Distinct rows of ``points`` (max norm within tol) and how many rows each holds."""
+    reps, counts = [], []
+    for p in points:
+        for k, r in enumerate(reps):
+            if np.abs(r - p).max() < tol:
+                counts[k] += 1
+                break
+        else:
+            reps.append(p)
+            counts.append(1)
+    return np.array(reps).reshape(-1, points.shape[-1]), np.array(counts)
+
+
+@pytest.mark.parametrize("name,seed", [("tanh", 0), ("atan", 1), ("erf", 2), ("softsign", 3)])
+def test_finite_minima_agree_with_lbfgsb_from_the_same_starts(name, seed):
+    """Our finite minima against L-BFGS-B's, run from the first 150 of our 600 starts.
+
+    Two descent methods share basins only approximately (saddle-free Newton steps and
+    quasi-Newton steps leave a saddle region in different directions; either can reach a
+    minimum the gradient flow from that start does not), so the check is:
+    * every minimum L-BFGS-B reaches is a local minimum for us too: our descent started
+      at its end point converges there;
+    * every minimum that holds at least 5% of either method's starts is found by both.
+    """
+    theta = get_theta(name)
+    A_raw, y = random_problem(12, 3, seed, False)
+    A = reduce_signs(A_raw, y)
+    starts = sample_starts(3, 600, seed, r_min=1e-2, r_max=10.0)
+    table = find_minima(A, theta, starts=starts)
+    finite = table[~table.at_infinity]
+    ours = np.array([A @ np.array(x) for x in finite.x])
+    theirs, counts = _basins(_lbfgs_finite_minima(A, theta, starts[:150]))
+    assert len(theirs) >= 1
+    ends = np.linalg.lstsq(A, theirs.T, rcond=None)[0].T  # their minimisers x
+    again = find_minima(A, theta, starts=ends)
+    assert again.attrs["n_undecided"] == 0 and not again.at_infinity.any()
+    assert _same_points(theirs, np.array([A @ np.array(x) for x in again.x]))
+    assert _same_points(theirs[counts >= 0.05 * 150], ours)
+    assert _same_points(ours[finite.basin_fraction.to_numpy() >= 0.05], theirs)
+
+
+# --------------------------------------------------------------------------------------
+# Basins 1000x apart in scale
+# --------------------------------------------------------------------------------------
+
+
+def test_adversarial_scales_every_product_minimum_is_found_with_the_defaults(theta):
+    """Blocks whose basins sit at scales 1000x apart, found with find_minima's defaults.
+
+    The rarest product minima need one weight far out (x_3 ~ 10-100, block 3 at +inf)
+    while another stays small (|x_1| < 0.3): the per-weight half of the default starts
+    provides such starts, and the Jacobi-scaled steps bring a weight back from deep in a
+    tail while the others converge.
+    """
+    a_values, scales = (4.0, 10.0, 50.0), (0.1, 1.0, 100.0)
+    blocks = [critical_points(n2m1_problem(3, a).A, theta) for a in a_values]
+    blocks = [t[t.kind == "min"] for t in blocks]
+    combos = list(itertools.product(*[t.itertuples() for t in blocks]))
+    A = product_problem(a_values, scales)
+    table = find_minima(A, theta)  # every setting at its default
+    assert len(table) == len(combos) == np.prod([len(t) for t in blocks])
+    expected = sorted(sum(r.E for r in combo) for combo in combos)
+    assert np.sort(table.E.to_numpy()) == pytest.approx(expected, rel=1e-9)
+    for combo in combos:  # each product minimum, finite or not, with its blocks' limits
+        at_inf = [np.isinf(r.x) for r in combo]
+        match = table[table.at_infinity == any(at_inf)]
+        match = match[np.isclose(match.E, sum(r.E for r in combo), rtol=1e-9)]
+        assert len(match) == 1
+        row = match.iloc[0]
+        for b, (r, c) in enumerate(zip(combo, scales)):
+            z_block = np.array(row.z_limit[2 * b : 2 * b + 2])
+            if np.isinf(r.x):
+                assert row.saturated[2 * b : 2 * b + 2] == [1, -1]
+            else:
+                assert row.x[b] == pytest.approx(c * r.x, rel=1e-6)
+                assert z_block == pytest.approx(theta.value(np.array([r.x, -a_values[b] * r.x])))
+
+
+# --------------------------------------------------------------------------------------
+# The table and its bookkeeping
+# --------------------------------------------------------------------------------------
+
+
+def test_table_columns_types_and_accounting():
+    A = n2m1_problem(3, 10.0).A
+    table, labels = find_minima(A, "tanh", n_starts=300, seed=4, return_labels=True)
+    assert list(table.columns) == COLUMNS
+    assert table.E.is_monotonic_increasing
+    for column in ("x", "direction", "z_limit"):
+        assert all(
+            isinstance(v, list) and all(isinstance(f, float) for f in v) for v in table[column]
+        )
+    assert all(all(s in (-1, 0, 1) for s in v) for v in table.saturated)
+    assert table.n_starts.sum() + table.attrs["n_undecided"] == table.attrs["n_starts"] == 300
+    assert table.basin_fraction.sum() == pytest.approx(1 - table.attrs["n_undecided"] / 300)
+    assert np.bincount(labels[labels >= 0]).tolist() == table.n_starts.tolist()
+    finite = table[~table.at_infinity].iloc[0]
+    assert np.isnan(finite.direction).all() and finite.saturated == [0, 0]
+    at_inf = table[table.at_infinity].iloc[0]
+    assert np.linalg.norm(at_inf.direction) == pytest.approx(1.0)
+
+
+def test_seed_as_int_or_generator_gives_the_same_table():
+    A = n2m1_problem(3, 3.0).A
+    by_int = find_minima(A, "erf", n_starts=200, seed=7)
+    by_rng = find_minima(A, "erf", n_starts=200, seed=np.random.default_rng(7))
+    pd.testing.assert_frame_equal(by_int, by_rng)
+
+
+@pytest.mark.parametrize("design", ["isotropic", "per_weight", "mixed"])
+def test_starts_spread_over_scales_and_directions(design):
+    starts = sample_starts(4, 20000, seed=0, r_min=1e-2, r_max=1e2, design=design)
+    radii = np.linalg.norm(starts, axis=1)
+    assert radii.min() >= 1e-2 and radii.max() <= 1e2
+    counts, _ = np.histogram(np.log10(radii), bins=4, range=(-2, 2))
+    assert counts.min() > 0.98 * counts.mean()  # log-uniform and stratified: decades alike
+    units = starts / radii[:, None]
+    assert np.abs(units.mean(axis=0)).max() < 0.02  # no direction favoured
+    assert np.abs(np.mean(np.sign(starts), axis=0)).max() < 0.02  # every orthant alike
+
+
+def test_per_weight_starts_put_weights_at_different_scales():
+    """Isotropic directions keep the weights within a few times of each other; per-weight
+    ones spread them over decades, as basins of weights with different input scales need."""
+    spread = {}
+    for design in ("isotropic", "per_weight"):
+        x = np.abs(sample_starts(3, 4000, seed=1, design=design))
+        spread[design] = np.median(np.log10(x.max(axis=1) / x.min(axis=1)))
+    assert spread["isotropic"] < 1.0 < 2.0 < spread["per_weight"]
+    mixed = sample_starts(3, 1001, seed=1)
+    assert len(mixed) == 1001
+    np.testing.assert_array_equal(mixed, sample_starts(3, 1001, seed=np.random.default_rng(1)))
+
+
+def test_separable_data_have_their_global_minimum_at_infinity():
+    A_raw, y = random_problem(10, 3, 0, True)
+    table = find_minima(reduce_signs(A_raw, y), "tanh", n_starts=300)
+    best = table.iloc[0]
+    assert best.at_infinity and best.E == 0.0 and best.saturated == [1] * 10
+
+
+def test_rank_deficient_inputs_report_one_minimum_per_point_of_clos_tv():
+    """A repeated column adds a flat direction (Sontag's 'subspace singularity')."""
+    A = n2m1_problem(3, 10.0).A
+    wide = np.c_[A, A]  # E(x1, x2) = E_1d(x1 + x2)
+    table = find_minima(wide, "tanh", n_starts=300)
+    single = find_minima(A, "tanh", n_starts=300)
+    assert table.E.to_numpy() == pytest.approx(single.E.to_numpy())
+    finite = table[~table.at_infinity].iloc[0]
+    assert sum(finite.x) == pytest.approx(single[~single.at_infinity].x.iloc[0][0])
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"starts": np.ones((3, 2))}, "starts must be"),
+        ({"r_min": 0.0}, "r_min"),
+        ({"n_starts": 0}, "n_starts"),
+        ({"design": "grid"}, "design"),
+    ],
+)
+def test_bad_arguments_are_named(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        find_minima(n2m1_problem(3, 10.0).A, "tanh", **kwargs)
+
+
+# --------------------------------------------------------------------------------------
+# The fast path's pieces
+# --------------------------------------------------------------------------------------
+
+
+def test_plain_row_terms_match_theta(theta):
+    """The closed-form kernels against theta's own methods, over 600 decades of |z|."""
+    z = np.concatenate([-np.geomspace(1e-9, 250.0, 2001), [0.0], np.geomspace(1e-9, 250.0, 2001)])
+    z = z[np.abs(z) < {"erf": 25.0}.get(theta.name, np.inf)]
+    w, c, e, neg = _plain_rows(z[None, :], theta)
+    om, d1, d2 = theta.one_minus(z), theta.d1(z), theta.d2(z)
+    tail = theta.one_minus(np.abs(z))  # 1 - theta(|z|): the stable form of the excess
+    excess = np.where(z >= 0, tail**2, -tail * (4.0 - tail))
+    assert w[0] == pytest.approx(om * d1, rel=1e-12, abs=1e-300)
+    curvature = d1 * d1 - om * d2
+    clear = np.abs(curvature) > 1e-6 * (d1 * d1 + np.abs(om * d2))  # away from its zeros
+    assert c[0][clear] == pytest.approx(curvature[clear], rel=1e-10, abs=1e-300)
+    assert e[0] == pytest.approx(excess, rel=1e-12, abs=1e-300)
+    assert _plain_excess(z[None, :], theta)[0][0] == pytest.approx(e[0], rel=1e-14, abs=1e-300)
+    assert neg[0] == np.count_nonzero(z < 0)
+
+
+def test_batched_cholesky_solves_and_flags_indefinite_matrices():
+    rng = np.random.default_rng(0)
+    M = rng.standard_normal((400, 5, 5))
+    H = M @ np.swapaxes(M, 1, 2) + 0.1 * np.eye(5)
+    H[:150] -= 3.0 * np.eye(5)  # many of these are indefinite
+    g = rng.standard_normal((400, 5))
+    pd, p = _cholesky_solve(H, g)
+    lam = np.linalg.eigvalsh(H)
+    assert np.all(pd <= (lam[:, 0] > 0)) and pd[150:].all()
+    assert p[pd] == pytest.approx(-np.linalg.solve(H[pd], g[pd][..., None])[..., 0], rel=1e-8)
+
+
+def test_pinned_blas_restores_the_thread_setting():
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    def blas_threads():
+        return [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]
+
+    if not blas_threads():
+        pytest.skip("no BLAS thread pool loaded")
+    with threadpool_limits(limits=2, user_api="blas"):
+        before = blas_threads()
+        with pinned_blas():
+            assert set(blas_threads()) == {1}
+        assert blas_threads() == before
+
+
+@pytest.mark.parametrize("name, depth", [("tanh", -40.0), ("erf", -14.0), ("atan", -1e4)])
+def test_a_weight_deep_in_a_tail_comes_back_while_others_converge(name, depth):
+    """Block 1's rows sit at z = depth (error near 4, gradient ~1e-34 of the others'):
+    the Jacobi-scaled step and its own search along negative curvature still carry it
+    to its finite minimum, where a single step length for all weights would freeze it."""
+    theta = get_theta(name)
+    A = product_problem((4.0, 10.0, 50.0), (0.1, 1.0, 100.0))
+    x0 = np.array([[0.1 * depth, -0.3, 2.0]])
+    table = find_minima(A, theta, starts=x0)
+    assert table.attrs["n_undecided"] == 0 and len(table) == 1
+    block = critical_points(n2m1_problem(3, 4.0).A, theta)
+    x_min = block[(block.kind == "min") & ~block.at_infinity].x.iloc[0]
+    assert table.x.iloc[0][0] == pytest.approx(0.1 * x_min, rel=1e-6)
+
+
+def test_unique_rows_agrees_with_numpy():
+    rng = np.random.default_rng(3)
+    R = np.round(rng.standard_normal((50, 4)), 1)[rng.integers(0, 50, 400)]
+    R[::7] *= -0.0  # signed zeros are one value
+    first, inverse = _unique_rows(R)
+    _, first_np, inverse_np = np.unique(R, axis=0, return_index=True, return_inverse=True)
+    assert len(first) == len(first_np)
+    assert np.array_equal(R[first][inverse], R)
+
+
+@pytest.mark.parametrize("name", ["tanh", "erf", "atan"])
+def test_capture_by_a_known_minimum_is_sound(name, monkeypatch):
+    """Runs inside the Newton-Kantorovich ball of a minimum found by another run stop
+    there.  Check the certificate: pure Newton iteration from every captured point
+    converges to the minimum it was assigned; and the shortcut saves iterations."""
+    import backprop_landscape.minima.multistart as ms
+
+    theta = get_theta(name)
+    A_raw, y = random_problem(30, 4, 0, False)
+    A = reduce_signs(A_raw, y)
+    starts = sample_starts(4, 1500, seed=0)
+    seen = []
+    capture = ms._capture
+
+    def spy(pb, st, act, X, H, p_newton, idx, is_finite):
+        before = is_finite.copy()
+        capture(pb, st, act, X, H, p_newton, idx, is_finite)
+        new = np.flatnonzero(is_finite & ~before)
+        seen.extend(zip(X[new], st.X[act[new]]))
+
+    monkeypatch.setattr(ms, "_capture", spy)
+    runs = ms.descend(A, starts, theta)
+    assert len(seen) > 100
+    for x, target in seen[:: max(1, len(seen) // 100)]:
+        for _ in range(30):
+            x = x - np.linalg.solve(hessian(A, x, theta), gradient(A, x, theta))
+        assert np.abs(A @ (x - target)).max() < 1e-8 * (1 + np.abs(A @ target).max())
+    monkeypatch.setattr(ms, "_hessian_lipschitz", lambda A, theta: None)
+    assert ms.descend(A, starts, theta).iterations.sum() > runs.iterations.sum()
+
+
+def test_starts_deep_on_saturated_plateaus_are_counted_as_saturated_undecided():
+    """Far out every row is saturated and |grad E| ~ e^{-2|z|}: no descent moves, and the
+    runs that reach no minimum are told apart as saturated (traps, not minima)."""
+    from backprop_landscape.problems.separability import random_problem
+
+    A, y = random_problem(16, 6, 0, False)
+    A_tilde = A * y[:, None]
+    d = np.random.default_rng(0).standard_normal((20, 6))
+    starts = 200.0 * d / np.linalg.norm(d, axis=1, keepdims=True)
+    attrs = find_minima(A_tilde, "tanh", starts=starts).attrs
+    assert attrs["n_undecided"] > 10
+    assert 0.8 * attrs["n_undecided"] <= attrs["n_saturated_undecided"] <= attrs["n_undecided"]
+    near = find_minima(A_tilde, "tanh", starts=0.1 * starts / 200.0).attrs
+    assert near["n_saturated_undecided"] == 0  # starts near 0 cannot end saturated unseen

@@ -1,0 +1,16 @@
+"""Angle to the max-margin direction, and t d||x||/dt against its prediction."""
+
+from backprop_landscape.logrule.tables import implicit_bias
+from backprop_landscape.pipeline.io import read_table, write_table
+from backprop_landscape.pipeline.joblog import log_to_file
+
+log = log_to_file(snakemake)
+summary, angles = implicit_bias(
+    read_table(snakemake.input.problem),
+    read_table(snakemake.input.trajectory),
+    snakemake.wildcards.theta,
+    decades=snakemake.params.tail_decades,
+)
+write_table(summary, snakemake.output.table, params=dict(snakemake.params.items()))
+write_table(angles, snakemake.output.angles, params=dict(snakemake.params.items()))
+log.info("implicit bias:\n%s", summary.to_string())

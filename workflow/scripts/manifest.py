@@ -1,9 +1,0 @@
-"""results/manifest.tsv: every table of the run (aggregates and per-job) with its sha256."""
-
-from joblog import log_to_file
-
-from backprop_landscape.manifest import write_manifest
-
-log = log_to_file(snakemake)
-frame = write_manifest(snakemake.input.tables, snakemake.output.manifest)
-log.info("%d tables listed, %d under results/tables/", len(frame), (frame.stage == "tables").sum())
