@@ -1,5 +1,6 @@
 # Reproduce, check and extend E. D. Sontag, "Some remarks on the backpropagation
-# algorithm for neural net learning".  See README.md and workflow/report/workflow.rst.
+# algorithm for neural net learning".  One rule file per stage; see README.md ("Layout")
+# and workflow/report/workflow.rst.  Default threads and resources: profiles/default.
 
 
 configfile: "config.yaml"
@@ -11,19 +12,14 @@ report: "workflow/report/workflow.rst"
 include: "workflow/rules/common.smk"
 include: "workflow/rules/problems.smk"
 include: "workflow/rules/minima.smk"
-include: "workflow/rules/bifurcation.smk"
-include: "workflow/rules/figures.smk"
 include: "workflow/rules/trajectories.smk"
 include: "workflow/rules/logrule.smk"
-include: "workflow/rules/figures_dynamics.smk"
-include: "workflow/rules/summary.smk"
-include: "workflow/rules/questions_minima.smk"
-include: "workflow/rules/questions_relaxation.smk"
-include: "workflow/rules/questions_extrapolation.smk"
-include: "workflow/rules/manifest.smk"
+include: "workflow/rules/questions.smk"
+include: "workflow/rules/figures.smk"
+include: "workflow/rules/pipeline.smk"
 
 
 rule all:
     default_target: True
     input:
-        get_final_outputs(),
+        PLAN.final_outputs(),

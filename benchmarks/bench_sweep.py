@@ -27,14 +27,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_workflow import copy_workflow  # noqa: E402
 
-from backprop_landscape.problems.families import format_a  # noqa: E402
+from backprop_landscape.problems.names import format_number  # noqa: E402
 
 N_A = 84
 
 
 def sweep_config() -> dict:
     config = yaml.safe_load((REPO / "config.yaml").read_text())
-    values = sorted({float(format_a(a)) for a in np.logspace(-1, 2, N_A)})
+    values = sorted({float(format_number(a)) for a in np.logspace(-1, 2, N_A)})
     config["n2m1"]["a"] = values
     return config
 

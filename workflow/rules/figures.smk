@@ -1,23 +1,17 @@
-# Stage "figures": the paper's Figures 1-4 for every theta, and the bifurcation diagram.
+# Stage "figures": the paper's Figures 1-5 for every theta, the bifurcation diagram and
+# the figures of the extended results, each as PNG and PDF in the report, with a caption
+# that names the claim it tests (`snakemake --report`).
 
 
 rule paper_figure:
     input:
-        unpack(get_paper_figure_inputs),
-    output:
-        png=report(
-            "results/figures/fig{fig}_{theta}.png",
-            caption="../report/paper_figure.rst",
-            category="Paper figures",
-            subcategory="Figure {fig}",
-            labels={"theta": "{theta}", "format": "png"},
+        problem=lambda wildcards: problem_path(PLAN.paper_figure_problem(wildcards.fig)),
+        critical=lambda wildcards: minima_path(
+            PLAN.paper_figure_problem(wildcards.fig), wildcards.theta
         ),
-        pdf=report(
-            "results/figures/fig{fig}_{theta}.pdf",
-            caption="../report/paper_figure.rst",
-            category="Paper figures",
-            subcategory="Figure {fig}",
-            labels={"theta": "{theta}", "format": "pdf"},
+    output:
+        **figure_outputs(
+            "fig{fig}_{theta}", "paper_figure", "Paper figures", "Figure {fig}", theta="{theta}"
         ),
     log:
         "results/logs/figures/fig{fig}_{theta}.log",
@@ -27,12 +21,8 @@ rule paper_figure:
         fig="[1-4]",
     conda:
         "../envs/backprop.yaml"
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=5,
     params:
-        problem=lambda wildcards: get_paper_figure_problem(wildcards.fig),
+        problem=lambda wildcards: PLAN.paper_figure_problem(wildcards.fig),
         plot=lambda wildcards: "energy" if wildcards.fig in ("1", "2") else "image",
         paper_theta=lambda wildcards: wildcards.theta == config["figures"]["paper_theta"],
     script:
@@ -44,29 +34,125 @@ rule bifurcation_figure:
         critical="results/tables/critical_points.parquet",
         bifurcation="results/tables/bifurcation.parquet",
     output:
-        png=report(
-            "results/figures/bifurcation.png",
-            caption="../report/bifurcation_figure.rst",
-            category="Bifurcation of the type-3 example",
-            labels={"format": "png"},
-        ),
-        pdf=report(
-            "results/figures/bifurcation.pdf",
-            caption="../report/bifurcation_figure.rst",
-            category="Bifurcation of the type-3 example",
-            labels={"format": "pdf"},
-        ),
+        **figure_outputs("bifurcation", "bifurcation_figure", "Bifurcation of the type-3 example"),
     log:
         "results/logs/figures/bifurcation.log",
     benchmark:
         "results/benchmarks/figures/bifurcation.tsv"
     conda:
         "../envs/backprop.yaml"
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=5,
     params:
-        thetas=THETAS,
+        thetas=PLAN.thetas,
     script:
         "../scripts/figures/bifurcation_figure.py"
+
+
+rule trajectories_figure:
+    input:
+        flows=lambda wildcards: [
+            trajectory_path(problem, wildcards.theta, "flow")
+            for problem in PLAN.trajectory_problems
+        ],
+        laws="results/tables/growth_laws.parquet",
+    output:
+        **figure_outputs(
+            "{plot}_{theta}", "dynamics_figure", "Diverging weights", "{plot}", theta="{theta}"
+        ),
+    log:
+        "results/logs/figures/{plot}_{theta}.log",
+    benchmark:
+        "results/benchmarks/figures/{plot}_{theta}.tsv"
+    wildcard_constraints:
+        plot="trajectories|log_rule",
+    conda:
+        "../envs/backprop.yaml"
+    params:
+        problems=PLAN.trajectory_problems,
+    script:
+        "../scripts/figures/dynamics_figure.py"
+
+
+rule xor_figure:
+    input:
+        trajectory=trajectory_path(**XOR),
+        seeds="results/tables/xor_seeds.parquet",
+    output:
+        **figure_outputs("fig5_xor", "xor_figure", "Diverging weights", "Figure 5"),
+    log:
+        "results/logs/figures/fig5_xor.log",
+    benchmark:
+        "results/benchmarks/figures/fig5_xor.tsv"
+    conda:
+        "../envs/backprop.yaml"
+    script:
+        "../scripts/figures/dynamics_figure.py"
+
+
+rule margin_angle_figure:
+    input:
+        angles=[implicit_bias_path(**job, suffix="_angles") for job in PLAN.neuron_jobs],
+    output:
+        **figure_outputs("margin_angle", "margin_angle", "Diverging weights", "Implicit bias"),
+    log:
+        "results/logs/figures/margin_angle.log",
+    benchmark:
+        "results/benchmarks/figures/margin_angle.tsv"
+    conda:
+        "../envs/backprop.yaml"
+    params:
+        jobs=PLAN.neuron_jobs,
+        thetas=PLAN.thetas,
+    script:
+        "../scripts/figures/dynamics_figure.py"
+
+
+rule minima_figure:
+    input:
+        counts="results/tables/minima_counts.parquet",
+    output:
+        **figure_outputs("{plot}", "minima_figure", "Local minima", figure="{plot}"),
+    log:
+        "results/logs/figures/{plot}.log",
+    benchmark:
+        "results/benchmarks/figures/{plot}.tsv"
+    wildcard_constraints:
+        plot="|".join(MINIMA_FIGURES),
+    conda:
+        "../envs/backprop.yaml"
+    params:
+        thetas=PLAN.minima_thetas,
+    script:
+        "../scripts/figures/minima_figure.py"
+
+
+rule relaxation_figure:
+    input:
+        table="results/tables/relaxation.parquet",
+    output:
+        **figure_outputs("relaxation", "relaxation_figure", "Relaxation"),
+    log:
+        "results/logs/figures/relaxation.log",
+    benchmark:
+        "results/benchmarks/figures/relaxation.tsv"
+    conda:
+        "../envs/backprop.yaml"
+    script:
+        "../scripts/figures/relaxation_figure.py"
+
+
+rule extrapolation_figure:
+    input:
+        table="results/tables/extrapolation.parquet",
+        traces=[extrapolation_path(**job, suffix="_trace") for job in PLAN.extrapolation_jobs],
+    output:
+        **figure_outputs("extrapolation", "extrapolation_figure", "Extrapolation"),
+    log:
+        "results/logs/figures/extrapolation.log",
+    benchmark:
+        "results/benchmarks/figures/extrapolation.tsv"
+    conda:
+        "../envs/backprop.yaml"
+    params:
+        jobs=PLAN.extrapolation_jobs,
+    script:
+        "../scripts/figures/extrapolation_figure.py"

@@ -1,96 +1,81 @@
-# Stage "logrule": growth laws of diverging weights, the Lemma, and the implicit bias.
+# Stage "logrule": the growth law of each diverging weight and of |x| (is it log t?),
+# the Lemma (separable problems have no bounded flow), and the implicit bias.
 
 
 rule growth_laws:
     input:
-        problem="results/problems/{problem}.parquet",
-        trajectory="results/trajectories/{problem}/{theta}/{method}.parquet",
+        problem=problem_path("{problem}"),
+        trajectory=trajectory_path("{problem}", "{theta}", "{method}"),
     output:
-        table="results/logrule/{problem}/{theta}/{method}.parquet",
+        table=logrule_path("{problem}", "{theta}", "{method}"),
     log:
         "results/logs/logrule/{problem}/{theta}/{method}.log",
     benchmark:
         "results/benchmarks/logrule/{problem}/{theta}/{method}.tsv"
     conda:
         "../envs/backprop.yaml"
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=5,
     params:
-        tail_decades=config["logrule"]["tail_decades"],
+        settings=PLAN.settings("logrule"),
     script:
         "../scripts/logrule/growth_laws.py"
 
 
 rule xor_growth_laws:
     input:
-        trajectory="results/trajectories/xor/logistic/backprop.parquet",
+        trajectory=trajectory_path(**XOR),
     output:
-        table="results/logrule/xor/logistic/backprop.parquet",
+        table=logrule_path(**XOR),
     log:
         "results/logs/logrule/xor/logistic/backprop.log",
     benchmark:
         "results/benchmarks/logrule/xor/logistic/backprop.tsv"
     conda:
         "../envs/backprop.yaml"
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=5,
     params:
-        tail_decades=config["logrule"]["tail_decades"],
+        settings=PLAN.settings("logrule"),
     script:
         "../scripts/logrule/growth_laws.py"
 
 
-rule growth_laws_table:
-    input:
-        tables=get_growth_law_tables,
-    output:
-        table="results/tables/growth_laws.parquet",
-    log:
-        "results/logs/tables/growth_laws.log",
-    benchmark:
-        "results/benchmarks/tables/growth_laws.tsv"
-    conda:
-        "../envs/backprop.yaml"
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=5,
-    params:
-        jobs=get_growth_law_jobs(),
-    script:
-        "../scripts/pipeline/stack_tables.py"
-
-
 rule implicit_bias:
     input:
-        problem="results/problems/{problem}.parquet",
-        trajectory="results/trajectories/{problem}/{theta}/flow.parquet",
+        problem=problem_path("{problem}"),
+        trajectory=trajectory_path("{problem}", "{theta}", "flow"),
     output:
-        table="results/implicit_bias/{problem}/{theta}.parquet",
-        angles="results/implicit_bias/{problem}/{theta}_angles.parquet",
+        table=implicit_bias_path("{problem}", "{theta}"),
+        angles=implicit_bias_path("{problem}", "{theta}", "_angles"),
     log:
         "results/logs/implicit_bias/{problem}/{theta}.log",
     benchmark:
         "results/benchmarks/implicit_bias/{problem}/{theta}.tsv"
     conda:
         "../envs/backprop.yaml"
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=5,
     params:
-        tail_decades=config["logrule"]["tail_decades"],
+        settings=PLAN.settings("logrule"),
     script:
         "../scripts/logrule/implicit_bias.py"
 
 
+rule growth_laws_table:
+    input:
+        tables=[logrule_path(**job) for job in PLAN.trajectory_jobs],
+    output:
+        table=aggregate_path("growth_laws"),
+    log:
+        "results/logs/tables/growth_laws.log",
+    benchmark:
+        "results/benchmarks/tables/growth_laws.tsv"
+    conda:
+        "../envs/backprop.yaml"
+    params:
+        jobs=PLAN.trajectory_jobs,
+    script:
+        "../scripts/pipeline/stack_tables.py"
+
+
 rule implicit_bias_table:
     input:
-        tables=get_implicit_bias_tables,
+        tables=[implicit_bias_path(**job) for job in PLAN.neuron_jobs],
     output:
         table="results/tables/implicit_bias.parquet",
     log:
@@ -99,19 +84,16 @@ rule implicit_bias_table:
         "results/benchmarks/tables/implicit_bias.tsv"
     conda:
         "../envs/backprop.yaml"
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=5,
     params:
-        jobs=get_lemma_jobs(),
+        jobs=PLAN.neuron_jobs,
     script:
         "../scripts/pipeline/stack_tables.py"
 
 
 rule lemma_table:
     input:
-        unpack(get_lemma_inputs),
+        problems=[problem_path(job["problem"]) for job in PLAN.neuron_jobs],
+        flows=[trajectory_path(**job, method="flow") for job in PLAN.neuron_jobs],
     output:
         table="results/tables/lemma.parquet",
     log:
@@ -120,12 +102,8 @@ rule lemma_table:
         "results/benchmarks/tables/lemma.tsv"
     conda:
         "../envs/backprop.yaml"
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=5,
     params:
-        jobs=get_lemma_jobs(),
-        tail_decades=config["logrule"]["tail_decades"],
+        jobs=PLAN.neuron_jobs,
+        settings=PLAN.settings("logrule"),
     script:
         "../scripts/logrule/lemma_table.py"

@@ -1,31 +1,60 @@
-# Stage "minima": for m = 1 every critical point of E, finite and at infinity (exact);
-# for m >= 2 every local minimum a multistart descent reaches (docs/minima.md).
+# Stage "minima": for one weight every critical point of E, finite and at infinity
+# (exact); for m >= 2 every local minimum a multistart descent reaches (docs/minima.md);
+# the fold a* of the type-3 example; the counts of open questions 1 and 2.
 
 
 rule critical_points_1d:
     input:
-        problem="results/problems/{problem}.parquet",
+        problem=problem_path("{problem}"),
     output:
-        table="results/minima/{problem}/{theta}.parquet",
+        table=minima_path("{problem}", "{theta}"),
     log:
         "results/logs/minima/{problem}/{theta}.log",
     benchmark:
         "results/benchmarks/minima/{problem}/{theta}.tsv"
     wildcard_constraints:
-        problem=ONE_WEIGHT_PATTERN,
+        problem=PLAN.one_weight_pattern,
     conda:
         "../envs/backprop.yaml"
-    threads: 1
-    resources:
-        mem_mb=500,
-        runtime=5,
     script:
         "../scripts/minima/critical_points_1d.py"
 
 
+rule multistart_minima:
+    input:
+        problem=problem_path("{problem}"),
+    output:
+        table=minima_path("{problem}", "{theta}"),
+    log:
+        "results/logs/minima/{problem}/{theta}.log",
+    benchmark:
+        "results/benchmarks/minima/{problem}/{theta}.tsv"
+    wildcard_constraints:
+        problem=PLAN.multistart_pattern,
+    conda:
+        "../envs/backprop.yaml"
+    params:
+        settings=PLAN.settings("minima", ["starts", "seed"]),
+    script:
+        "../scripts/minima/multistart_minima.py"
+
+
+rule type3_bifurcation:
+    output:
+        table=bifurcation_path("{theta}"),
+    log:
+        "results/logs/bifurcation/{theta}.log",
+    benchmark:
+        "results/benchmarks/bifurcation/{theta}.tsv"
+    conda:
+        "../envs/backprop.yaml"
+    script:
+        "../scripts/minima/type3_bifurcation.py"
+
+
 rule critical_points_table:
     input:
-        tables=get_critical_points_tables,
+        tables=[minima_path(job["problem"], job["theta"]) for job in PLAN.critical_points_jobs],
     output:
         table="results/tables/critical_points.parquet",
     log:
@@ -34,42 +63,15 @@ rule critical_points_table:
         "results/benchmarks/tables/critical_points.tsv"
     conda:
         "../envs/backprop.yaml"
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=5,
     params:
-        jobs=get_critical_points_jobs(),
+        jobs=PLAN.critical_points_jobs,
     script:
         "../scripts/pipeline/stack_tables.py"
 
 
-rule multistart_minima:
-    input:
-        problem="results/problems/{problem}.parquet",
-    output:
-        table="results/minima/{problem}/{theta}.parquet",
-    log:
-        "results/logs/minima/{problem}/{theta}.log",
-    benchmark:
-        "results/benchmarks/minima/{problem}/{theta}.tsv"
-    wildcard_constraints:
-        problem=MULTISTART_PATTERN,
-    conda:
-        "../envs/backprop.yaml"
-    threads: 1
-    resources:
-        mem_mb=2000,
-        runtime=30,
-    params:
-        settings=get_minima_settings,
-    script:
-        "../scripts/minima/multistart_minima.py"
-
-
 rule minima_table:
     input:
-        tables=get_minima_tables,
+        tables=[minima_path(**job) for job in PLAN.minima_jobs],
     output:
         table="results/tables/minima.parquet",
     log:
@@ -78,11 +80,44 @@ rule minima_table:
         "results/benchmarks/tables/minima.tsv"
     conda:
         "../envs/backprop.yaml"
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=5,
     params:
-        jobs=get_minima_jobs(),
+        jobs=PLAN.minima_jobs,
     script:
         "../scripts/pipeline/stack_tables.py"
+
+
+rule bifurcation_table:
+    input:
+        tables=[bifurcation_path(**job) for job in PLAN.bifurcation_jobs],
+    output:
+        table="results/tables/bifurcation.parquet",
+    log:
+        "results/logs/tables/bifurcation.log",
+    benchmark:
+        "results/benchmarks/tables/bifurcation.tsv"
+    conda:
+        "../envs/backprop.yaml"
+    params:
+        jobs=PLAN.bifurcation_jobs,
+    script:
+        "../scripts/pipeline/stack_tables.py"
+
+
+rule minima_counts:
+    input:
+        minima="results/tables/minima.parquet",
+        problems=[problem_path(problem) for problem in PLAN.minima_problems],
+        tables=[minima_path(**job) for job in PLAN.minima_jobs],
+    output:
+        table="results/tables/minima_counts.parquet",
+    log:
+        "results/logs/tables/minima_counts.log",
+    benchmark:
+        "results/benchmarks/tables/minima_counts.tsv"
+    conda:
+        "../envs/backprop.yaml"
+    params:
+        problems=PLAN.minima_problems,
+        jobs=PLAN.minima_jobs,
+    script:
+        "../scripts/minima/minima_counts.py"

@@ -1,30 +1,28 @@
-# Stage "trajectories": gradient flow and discrete backprop per (problem, theta), and XOR.
+# Stage "trajectories": gradient flow (log time) and discrete backprop per (problem,
+# theta), on the scalar example, the chosen type-3 examples, the random problems and the
+# user's files; batch backprop of the XOR network of Figure 5.
 
 
 rule trajectory:
     input:
-        problem="results/problems/{problem}.parquet",
+        problem=problem_path("{problem}"),
     output:
-        table="results/trajectories/{problem}/{theta}/{method}.parquet",
+        table=trajectory_path("{problem}", "{theta}", "{method}"),
     log:
         "results/logs/trajectories/{problem}/{theta}/{method}.log",
     benchmark:
         "results/benchmarks/trajectories/{problem}/{theta}/{method}.tsv"
     conda:
         "../envs/backprop.yaml"
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=10,
     params:
-        settings=get_trajectory_params,
+        settings=lambda wildcards: PLAN.trajectory_settings(wildcards.method),
     script:
         "../scripts/trajectories/trajectory.py"
 
 
 rule xor_backprop:
     output:
-        table="results/trajectories/xor/logistic/backprop.parquet",
+        table=trajectory_path(**XOR),
         seeds="results/tables/xor_seeds.parquet",
     log:
         "results/logs/trajectories/xor/logistic/backprop.log",
@@ -32,11 +30,7 @@ rule xor_backprop:
         "results/benchmarks/trajectories/xor/logistic/backprop.tsv"
     conda:
         "../envs/backprop.yaml"
-    threads: 1
-    resources:
-        mem_mb=2000,
-        runtime=30,
     params:
-        settings=config["xor"],
+        settings=PLAN.settings("xor"),
     script:
         "../scripts/trajectories/xor_backprop.py"

@@ -1,7 +1,7 @@
 """Stage ``logrule``: growth laws of diverging weights, the Lemma and the implicit bias.
 
 ``growth``: the laws (log, power, sqrt-log, bounded), their fits and the laws predicted
-from theta"s tail; ``tables``: the per-job tables built from trajectories.
+from theta's tail; ``tables``: the per-job tables built from trajectories.
 """
 
 from .._lazy import lazy_exports

@@ -1,8 +1,8 @@
 """Glue between the workflow and the stages.
 
 ``config``: coercion and validation of config.yaml; ``io``: Parquet tables with
-provenance; ``manifest``: checksums of a run"s tables; ``summary``: results/summary.md;
-``joblog``: a job"s log file.
+provenance; ``manifest``: checksums of a run's tables; ``summary``: results/summary.md;
+``joblog``: a job's log file.
 """
 
 from .._lazy import lazy_exports

@@ -1,33 +1,163 @@
-"""Checks of the workflow config that tie several keys together.
+"""The workflow config checked before any job runs: coercion, schema, cross-key rules.
 
-The JSON schema (``workflow/schemas/config.schema.yaml``) checks each value on its own.
-What it cannot say is checked here, before any job runs, so that no job fails hours
-into a run on a config that could never work:
+:func:`check_config` is what the Snakefile calls (``workflow/rules/common.smk``): it
+converts numeric text to numbers where the schema asks for numbers, validates against
+the JSON schema (``workflow/schemas/config.schema.yaml``), rejects nan and inf, and then
+checks what one key's schema cannot see, so that no job fails hours into a run on a
+config that could never work:
 
 * a non-separable random problem needs n > m (n <= m Gaussian rows are independent, so
   every labelling is separable): every n of ``random.n`` must exceed every m;
-* the same for ``minima.random``; a section's ``thetas`` must be among ``thetas``, and a
-  ``file/<name>`` it names must be in ``data_files``; the extrapolation's smallest jump
+* the same for ``minima.random``; a section's ``thetas`` must be among ``thetas``; the
+  problems a section names must be canonical problem names (:mod:`..problems.names`),
+  and a ``file/<name>`` among them must be in ``data_files``; the extrapolation's smallest jump
   factor must not exceed its largest, its exponent range must not be empty;
 * the growth-law fits use the last ``logrule.tail_decades`` decades of each trajectory:
   the trajectories must span more than that, with at least
-  :data:`growth.MIN_TAIL_POINTS` samples in it.
+  :data:`MIN_TAIL_POINTS` samples in it.
 
-Each message names the key and the value that must change.
+Each message names the key and the value that must change.  This module is imported
+while the DAG is built, so it imports nothing heavy.
 """
 
 from __future__ import annotations
 
+import math
+from pathlib import Path
+
+import jsonschema
 import numpy as np
+import yaml
 
 from ..grids import log_step_grid, log_time_grid
+from ..problems.names import EXAMPLES, parse_problem
 
 # Sections that pick some of the studied thetas, and sections that name problems.
 SECTIONS_WITH_THETAS = ("minima", "relaxation", "extrapolation")
 SECTIONS_WITH_PROBLEMS = ("relaxation", "extrapolation")
 
-# fit_growth's default min_points: fewer tail samples than this cannot be fitted.
+# The default min_points of logrule.growth.fit_growth (not imported: it brings scipy
+# into the DAG build; tests/unit/pipeline/test_config.py checks that the two agree).
 MIN_TAIL_POINTS = 6
+
+
+class ConfigError(ValueError):
+    """A config that cannot run; the message has one ``Bad config: ...`` line per defect."""
+
+
+def load_schema(path) -> dict:
+    """The JSON schema of the config, from its YAML file."""
+    return yaml.safe_load(Path(path).read_text())
+
+
+def check_config(config: dict, schema: dict) -> None:
+    """Coerce numeric text in place, then validate; raise :class:`ConfigError` if bad."""
+    coerced = coerce_numbers(dict(config), schema)
+    config.clear()
+    config.update(coerced)
+    errors = config_errors(config, schema)
+    if errors:
+        raise ConfigError("\n".join(f"Bad config: {message}" for message in errors))
+
+
+def config_errors(config: dict, schema: dict) -> list[str]:
+    """Every message for a (coerced) config: the schema's first, else the others ([] if fine)."""
+    # The first error, as snakemake.utils.validate reports it (Validator.validate).
+    error = next(iter(jsonschema.Draft202012Validator(schema).iter_errors(config)), None)
+    if error is not None:
+        return [describe_config_error(error)]
+    non_finite = _non_finite(config)
+    if non_finite:
+        return [
+            f"invalid config value {non_finite} = {_at(config, non_finite)!r}: not a finite number"
+        ]
+    return consistency_errors(config)
+
+
+def _resolve(schema, root):
+    """Follow local ``$ref``s (``#/$defs/...``) of a schema node."""
+    while "$ref" in schema:
+        node = root
+        for part in schema["$ref"].removeprefix("#/").split("/"):
+            node = node[part]
+        schema = {**node, **{k: v for k, v in schema.items() if k != "$ref"}}
+    return schema
+
+
+def coerce_numbers(value, schema, root=None):
+    """Convert numeric text to numbers wherever the schema expects a number.
+
+    YAML reads ``1e12`` (no dot) as a string; here it becomes the float 1e12, and
+    ``"3"`` becomes the int 3 where the schema asks for an integer.  Text that is not a
+    finite number is left alone, for validation to report.
+    """
+    root = schema if root is None else root
+    schema = _resolve(schema, root)
+    if isinstance(value, dict):
+        properties = schema.get("properties", {})
+        return {k: coerce_numbers(v, properties.get(k, {}), root) for k, v in value.items()}
+    if isinstance(value, list):
+        return [coerce_numbers(v, schema.get("items", {}), root) for v in value]
+    if isinstance(value, str) and schema.get("type") in ("number", "integer"):
+        try:
+            number = float(value)
+        except ValueError:
+            return value
+        if not math.isfinite(number):
+            return value
+        if schema["type"] == "integer" and number.is_integer():
+            return int(number)
+        return number
+    return value
+
+
+def config_key(path) -> str:
+    """``['n2m1', 'a', 0]`` -> ``"n2m1.a[0]"``."""
+    key = ""
+    for part in path:
+        key += f"[{part}]" if isinstance(part, int) else (f".{part}" if key else str(part))
+    return key or "<top level>"
+
+
+def describe_config_error(error: jsonschema.ValidationError) -> str:
+    """One line naming the offending key and value of a failed validation."""
+    key = config_key(error.absolute_path)
+    if error.validator == "additionalProperties":
+        allowed = error.schema.get("properties", {})
+        unknown = [k for k in error.instance if k not in allowed]
+        name = config_key([*error.absolute_path, unknown[0]])
+        return (
+            f"unknown config key '{name}' (value {error.instance[unknown[0]]!r}); "
+            f"allowed keys here: {', '.join(allowed)}"
+        )
+    if error.validator == "required":
+        return f"config key '{key}' is incomplete: {error.message}"
+    return f"invalid config value {key} = {error.instance!r}: {error.message}"
+
+
+def _non_finite(value, path=()) -> str | None:
+    """The key of the first nan or inf (YAML .nan, .inf), which JSON schema cannot reject."""
+    if isinstance(value, dict):
+        items = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    elif isinstance(value, float) and not math.isfinite(value):
+        return config_key(path)
+    else:
+        return None
+    for k, v in items:
+        found = _non_finite(v, (*path, k))
+        if found is not None:
+            return found
+    return None
+
+
+def _at(config: dict, key: str):
+    """The value at a key that :func:`config_key` wrote."""
+    value = config
+    for part in key.replace("[", ".").replace("]", "").split("."):
+        value = value[int(part)] if isinstance(value, list) else value[part]
+    return value
 
 
 def _tail_problem(times, decades: float) -> str | None:
@@ -72,11 +202,17 @@ def consistency_errors(config: dict) -> list[str]:
     files = config.get("data_files") or {}
     for section in SECTIONS_WITH_PROBLEMS:
         for i, problem in enumerate(config.get(section, {}).get("problems", [])):
-            if problem.startswith("file/") and problem.removeprefix("file/") not in files:
-                errors.append(
-                    f"invalid config value {section}.problems[{i}] = {problem!r}: "
-                    f"{problem.removeprefix('file/')!r} is not in data_files"
-                )
+            key = f"invalid config value {section}.problems[{i}] = {problem!r}"
+            try:
+                family, fields = parse_problem(problem)
+            except ValueError as error:
+                reason = str(error).removeprefix(f"{problem!r} is ")
+                if "canonical" not in reason:
+                    reason = f"not a problem name (e.g. {EXAMPLES})"
+                errors.append(f"{key}: {reason}")
+                continue
+            if family == "file" and fields["name"] not in files:
+                errors.append(f"{key}: {fields['name']!r} is not in data_files")
 
     extrapolation = config["extrapolation"]
     if extrapolation["min_jump_factor"] > extrapolation["jump_factor"]:

@@ -1,13 +1,19 @@
 """Stage ``problems``: data sets (u, y), one per name.
 
-``families``: the paper"s n2m1, scalar and product problems and ``build_problem``;
-``tasks``: structured tasks and their shuffled controls; ``datafile``: the user"s files;
+``names``: the grammar of problem names (templates, patterns, parsers), written once;
+``families``: the paper's n2m1, scalar and product problems and ``build_problem``;
+``tasks``: structured tasks and their shuffled controls; ``datafile``: the user's files;
 ``separability``: separability LP, max-margin QP and random problems.
 """
 
 from .._lazy import lazy_exports
 
 __all__ = [
+    "FAMILIES",
+    "PROBLEM_PATTERN",
+    "parse_problem",
+    "problem_name",
+    "pattern_of",
     "Problem",
     "build_problem",
     "problem_to_frame",
@@ -16,7 +22,6 @@ __all__ = [
     "n2m1_problem",
     "random_name",
     "product_name",
-    "format_a",
     "TASKS",
     "task_name",
     "task_data",
@@ -31,6 +36,11 @@ __all__ = [
 __getattr__, __dir__ = lazy_exports(
     __name__,
     {
+        "FAMILIES": ".names",
+        "PROBLEM_PATTERN": ".names",
+        "parse_problem": ".names",
+        "problem_name": ".names",
+        "pattern_of": ".names",
         "Problem": ".families",
         "build_problem": ".families",
         "problem_to_frame": ".families",
@@ -39,7 +49,6 @@ __getattr__, __dir__ = lazy_exports(
         "n2m1_problem": ".families",
         "random_name": ".families",
         "product_name": ".families",
-        "format_a": ".families",
         "TASKS": ".tasks",
         "task_name": ".tasks",
         "task_data": ".tasks",

@@ -2,16 +2,20 @@
 
 Labels may be -1/+1 or 0/1 (0 is read as -1).  Every defect stops with a message that
 names the file, the column and the row (rows count from 1, the first data row; in a CSV
-that is line row + 1, after the header).
+that is line row + 1, after the header).  :func:`input_width` reads only the header,
+while the DAG is built; it needs neither pandas nor numpy's full import time.
 """
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 from .families import Problem
 
@@ -22,8 +26,34 @@ class DataFileError(ValueError):
     """A data file that cannot be used, with the place of the defect in the message."""
 
 
+def input_width(path) -> int:
+    """Number of input columns u1..um of a data file, from its header alone."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataFileError(f"data file {path} does not exist")
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        with open(path) as handle:
+            names = handle.readline().strip().split(",")
+    elif suffix in (".parquet", ".pq"):
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        try:
+            names = pq.read_schema(path).names
+        except (pa.ArrowException, OSError) as error:
+            raise DataFileError(
+                f"data file {path}: not a readable Parquet file ({error})"
+            ) from None
+    else:
+        raise DataFileError(f"data file {path}: unknown format {suffix!r}; use .csv or .parquet")
+    return sum(1 for name in names if INPUT_COLUMN.match(name.strip()))
+
+
 def _raw_table(path: Path) -> pd.DataFrame:
     """Every cell as text (CSV) or as stored (Parquet); nothing parsed silently."""
+    import pandas as pd  # here: the Snakefile imports this module for input_width
+
     suffix = path.suffix.lower()
     if suffix == ".csv":
         return pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
@@ -52,6 +82,8 @@ def _check_columns(path: Path, columns) -> list[str]:
 
 def _numbers(path: Path, frame: pd.DataFrame, column: str) -> np.ndarray:
     """Column as floats; the first text cell or missing value is reported by row."""
+    import pandas as pd
+
     raw = frame[column]
     values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
     bad = ~np.isfinite(values)

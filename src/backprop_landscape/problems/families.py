@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .names import problem_name
+
 N2M1_DIRECTIONS = {
     1: lambda a: (0.0, a),  # V = span (0, a): clos TV = {0} x [-1, 1]
     2: lambda a: (1.0, a),  # V = span (1, a): e itself is a limit point
@@ -35,13 +37,8 @@ class Problem:
         return self.A.shape[1]
 
 
-def format_a(a: float) -> str:
-    """Canonical text of a in problem names: 10 -> "10", 0.5 -> "0.5", 1e-6 -> "1e-06"."""
-    return f"{float(a):.12g}"
-
-
 def n2m1_name(kind: int, a: float) -> str:
-    return f"n2m1/type{int(kind)}_a{format_a(a)}"
+    return problem_name("n2m1", kind=kind, a=a)
 
 
 def n2m1_problem(kind: int, a: float) -> Problem:
@@ -61,11 +58,11 @@ def scalar_problem() -> Problem:
 
 
 def random_name(n: int, m: int, separable: bool, seed: int) -> str:
-    return f"random/n{int(n)}_m{int(m)}_{'sep' if separable else 'nonsep'}_s{int(seed)}"
+    return problem_name("random", n=n, m=m, separable=separable, seed=seed)
 
 
 def product_name(m: int, a: float) -> str:
-    return f"product/m{int(m)}_a{format_a(a)}"
+    return problem_name("product", m=m, a=a)
 
 
 def product_problem(m: int, a: float) -> Problem:

@@ -21,12 +21,13 @@ import math
 
 import numpy as np
 
-TASKS = ("clusters", "grid", "topobathy")
+from .names import TASKS, problem_name
+
 CLUSTER_SEPARATION = 2.0
 
 
 def task_name(task: str, n: int, seed: int, shuffled: bool) -> str:
-    return f"task/{task}_n{int(n)}_s{int(seed)}" + ("_shuffled" if shuffled else "")
+    return problem_name("task", task=task, n=n, seed=seed, shuffled=shuffled)
 
 
 def _rng(task: str, n: int, seed: int) -> np.random.Generator:

@@ -1,4 +1,4 @@
-"""The report"s open questions 3 and 4, as experiments.
+"""The report's open questions 3 and 4, as experiments.
 
 ``relaxation``: multistart descent against simulated annealing and basin hopping;
 ``extrapolation``: plain backprop against backprop with log-rule jumps.

@@ -11,7 +11,9 @@ if "problem" in snakemake.input.keys():  # a one-neuron problem: theory from the
     wildcards = snakemake.wildcards
     theory = theory_for_problem(problem, wildcards.problem, wildcards.theta)
 table = growth_laws(
-    read_table(snakemake.input.trajectory), theory, decades=snakemake.params.tail_decades
+    read_table(snakemake.input.trajectory),
+    theory,
+    decades=snakemake.params.settings["tail_decades"],
 )
 write_table(table, snakemake.output.table, params=dict(snakemake.params.items()))
 log.info("growth laws:\n%s", table.to_string())

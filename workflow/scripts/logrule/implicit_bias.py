@@ -9,7 +9,7 @@ summary, angles = implicit_bias(
     read_table(snakemake.input.problem),
     read_table(snakemake.input.trajectory),
     snakemake.wildcards.theta,
-    decades=snakemake.params.tail_decades,
+    decades=snakemake.params.settings["tail_decades"],
 )
 write_table(summary, snakemake.output.table, params=dict(snakemake.params.items()))
 write_table(angles, snakemake.output.angles, params=dict(snakemake.params.items()))

@@ -8,7 +8,12 @@ from backprop_landscape.pipeline.joblog import log_to_file
 
 log = log_to_file(snakemake)
 rows = [
-    {**job, **lemma_row(read_table(problem), read_table(flow), snakemake.params.tail_decades)}
+    {
+        **job,
+        **lemma_row(
+            read_table(problem), read_table(flow), snakemake.params.settings["tail_decades"]
+        ),
+    }
     for job, problem, flow in zip(
         snakemake.params.jobs, snakemake.input.problems, snakemake.input.flows, strict=True
     )

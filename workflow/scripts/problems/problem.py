@@ -1,14 +1,13 @@
-"""Write one problem's data set (u, y) from its family and parameters."""
+"""Write one problem's data set (u, y) from its family and fields."""
 
 from backprop_landscape.pipeline.io import write_table
 from backprop_landscape.pipeline.joblog import log_to_file
 from backprop_landscape.problems.families import build_problem, problem_to_frame
 
 log = log_to_file(snakemake)
-problem = build_problem(snakemake.params.family, dict(snakemake.params.spec))
-if problem.name != snakemake.params.name:
-    raise ValueError(f"{snakemake.params.name} is not a canonical name; ask for {problem.name}")
-write_table(
-    problem_to_frame(problem), snakemake.output.table, params=dict(snakemake.params.items())
-)
+spec = snakemake.params.spec
+problem = build_problem(spec["family"], dict(spec["fields"]))
+if problem.name != spec["problem"]:  # the grammar and the family's builder disagree
+    raise ValueError(f"asked for {spec['problem']}, built {problem.name}")
+write_table(problem_to_frame(problem), snakemake.output.table, params=dict(spec))
 log.info("wrote %s: n = %d, m = %d", problem.name, problem.n, problem.m)

@@ -1,0 +1,59 @@
+"""Do two runs hold the same results?  The data of every table, not its provenance.
+
+A table's bytes differ between two runs of one config when the code's commit differs,
+because each table records the commit in its metadata; what must not differ is the
+data: columns, values (exactly, NaN equal to NaN) and the ``attrs`` a job passes on.
+This is the check behind "a change that moves code keeps the results"::
+
+    python -m backprop_landscape.pipeline.compare results/ /tmp/results-before/
+
+prints every table that is missing on one side or differs, and exits 1 if any does.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.parquet as pq
+
+
+def table_difference(a: Path, b: Path) -> str | None:
+    """Why two Parquet tables differ in their data or attrs, or None if they agree."""
+    left, right = pq.read_table(a).to_pandas(), pq.read_table(b).to_pandas()
+    try:
+        pd.testing.assert_frame_equal(left, right, check_exact=True)
+    except AssertionError as error:
+        return str(error).strip().splitlines()[0]
+    if left.attrs != right.attrs:
+        return f"attrs differ: {left.attrs} != {right.attrs}"
+    return None
+
+
+def compare_runs(a, b, pattern: str = "**/*.parquet") -> list[str]:
+    """One line per table that differs between the result folders a and b ([] if none)."""
+    a, b = Path(a), Path(b)
+    left = {path.relative_to(a) for path in a.glob(pattern)}
+    right = {path.relative_to(b) for path in b.glob(pattern)}
+    lines = [f"only in {a}: {path}" for path in sorted(left - right)]
+    lines += [f"only in {b}: {path}" for path in sorted(right - left)]
+    for path in sorted(left & right):
+        why = table_difference(a / path, b / path)
+        if why is not None:
+            lines.append(f"{path}: {why}")
+    return lines
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 2:
+        print(__doc__.strip(), file=sys.stderr)
+        return 2
+    lines = compare_runs(*argv)
+    count = len(list(Path(argv[0]).glob("**/*.parquet")))
+    print("\n".join(lines) if lines else f"same data in all {count} tables")
+    return 1 if lines else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

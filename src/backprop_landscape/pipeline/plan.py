@@ -1,0 +1,335 @@
+"""The workflow's plan: every job's path and every sweep's jobs, from a checked config.
+
+The rule files (``workflow/rules/<stage>.smk``) hold rules only; what they share is
+computed here, where unit tests reach it without Snakemake:
+
+* one path function per kind of per-job table (:func:`minima_path` and so on), which the
+  rules use both as their output templates (called with ``"{wildcard}"`` strings) and to
+  list the inputs of the aggregates, so each path is written once;
+* :class:`Plan`, the sweep lists of each stage (which problems, which thetas, which
+  jobs) and the settings each rule receives as ``params``.
+
+Every value a job depends on reaches it as a parameter of builtin types (or through its
+wildcards), so that an edit of the config reruns exactly the jobs it touches.  This
+module is imported while the DAG is built: it imports nothing heavy.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from ..problems.names import parse_problem, pattern_of, problem_name
+
+METHODS = ("flow", "backprop")
+XOR = {"problem": "xor", "theta": "logistic", "method": "backprop"}
+FORMATS = ("png", "pdf")
+# The aggregates the summary reads (results/tables/<name>.parquet).
+SUMMARY_TABLES = (
+    "bifurcation",
+    "critical_points",
+    "growth_laws",
+    "lemma",
+    "implicit_bias",
+    "xor_seeds",
+    "minima_counts",
+    "relaxation",
+    "extrapolation",
+)
+MINIMA_FIGURES = ("minima_count", "task_minima")
+# Settings of the log-mode detection and the jumps, shared by one-neuron and XOR jobs.
+LAW_KEYS = (
+    "jump_factor",
+    "min_jump_factor",
+    "law_rtol",
+    "window_decades",
+    "min_steps",
+    "min_exponent",
+    "max_exponent",
+    "horizon",
+    "per_decade",
+)
+
+
+# ---------------------------------------------------------------------------------------
+# Paths of the per-job tables, by stage
+# ---------------------------------------------------------------------------------------
+
+
+def problem_path(problem: str) -> str:
+    return f"results/problems/{problem}.parquet"
+
+
+def minima_path(problem: str, theta: str) -> str:
+    return f"results/minima/{problem}/{theta}.parquet"
+
+
+def bifurcation_path(theta: str) -> str:
+    return f"results/bifurcation/{theta}.parquet"
+
+
+def trajectory_path(problem: str, theta: str, method: str) -> str:
+    return f"results/trajectories/{problem}/{theta}/{method}.parquet"
+
+
+def logrule_path(problem: str, theta: str, method: str) -> str:
+    return f"results/logrule/{problem}/{theta}/{method}.parquet"
+
+
+def implicit_bias_path(problem: str, theta: str, suffix: str = "") -> str:
+    return f"results/implicit_bias/{problem}/{theta}{suffix}.parquet"
+
+
+def relaxation_path(problem: str, theta: str) -> str:
+    return f"results/relaxation/{problem}/{theta}.parquet"
+
+
+def extrapolation_path(problem: str, theta: str, suffix: str = "") -> str:
+    return f"results/extrapolation/{problem}/{theta}{suffix}.parquet"
+
+
+def aggregate_path(name: str) -> str:
+    return f"results/tables/{name}.parquet"
+
+
+def figure_files(names: Iterable[str]) -> list[str]:
+    return [f"results/figures/{name}.{ext}" for name in names for ext in FORMATS]
+
+
+def problem_spec(problem: str) -> dict:
+    """What a problems-stage job builds: the family and fields of a generated name."""
+    family, fields = parse_problem(problem)
+    return {"problem": problem, "family": family, "fields": fields}
+
+
+def alternatives(items: Iterable[str]) -> str:
+    """A regex matching exactly these names (and nothing when there are none)."""
+    return "|".join(re.escape(item) for item in items) or "(?!)"
+
+
+def _unique(items: Iterable) -> list:
+    """The items in order, each once (two sweep values may name one problem)."""
+    return list(dict.fromkeys(items))
+
+
+# ---------------------------------------------------------------------------------------
+# The sweeps
+# ---------------------------------------------------------------------------------------
+
+
+class Plan:
+    """Sweep lists, jobs and settings of every stage, for one checked config.
+
+    Parameters
+    ----------
+    config
+        The config after :func:`backprop_landscape.pipeline.config.check_config`.
+    file_widths
+        Number of input columns of each user file, by problem name (``file/<name>``):
+        a one-weight file gets the exact search, a wider one the multistart search.
+    """
+
+    def __init__(self, config: dict, file_widths: dict[str, int]):
+        self.config = config
+        self.thetas = list(config["thetas"])
+        self.file_widths = dict(file_widths)
+        self.file_problems = list(self.file_widths)
+        self.one_weight_files = [p for p, width in self.file_widths.items() if width == 1]
+        self.multi_weight_files = [p for p, width in self.file_widths.items() if width > 1]
+        self.has_type3 = 3 in config["n2m1"]["types"]  # the summary and bifurcation need it
+
+        # problems: the n2m1 examples and the random problems of Section 3.
+        self.n2m1_problems = _unique(
+            problem_name("n2m1", kind=kind, a=a)
+            for kind in config["n2m1"]["types"]
+            for a in config["n2m1"]["a"]
+        )
+        random = config["random"]
+        self.random_problems = _unique(
+            problem_name("random", n=n, m=m, separable=separable, seed=seed)
+            for n in random["n"]
+            for m in random["m"]
+            for seed in random["seeds"]
+            for separable in (True, False)
+        )
+
+        # minima: exact where there is one weight (two rules write one path, so the
+        # patterns must not overlap); the multistart search on open questions 1 and 2.
+        self.one_weight_pattern = "|".join(
+            [pattern_of(["n2m1", "scalar"]), alternatives(self.one_weight_files)]
+        )
+        self.multistart_pattern = "|".join(
+            [pattern_of(["random", "product", "task"]), alternatives(self.multi_weight_files)]
+        )
+        minima = config["minima"]
+        self.minima_thetas = list(minima["thetas"])
+        self.minima_problems = _unique(
+            [
+                *(
+                    problem_name("random", n=n, m=m, separable=False, seed=seed)
+                    for n in minima["random"]["n"]
+                    for m in minima["random"]["m"]
+                    for seed in minima["random"]["seeds"]
+                ),
+                *(
+                    problem_name("product", m=m, a=minima["product"]["a"])
+                    for m in minima["product"]["m"]
+                ),
+                *(
+                    problem_name("task", task=task, n=n, seed=seed, shuffled=shuffled)
+                    for task in minima["tasks"]["names"]
+                    for n in minima["tasks"]["n"]
+                    for seed in minima["tasks"]["seeds"]
+                    for shuffled in (False, True)
+                ),
+                *self.multi_weight_files,
+            ]
+        )
+        fields = {problem: parse_problem(problem)[1] for problem in self.n2m1_problems}
+        # The critical-points table carries each n2m1 problem's type and a.
+        self.critical_points_jobs = [
+            {"problem": p, "theta": theta, "type": fields[p]["kind"], "a": fields[p]["a"]}
+            for p in self.n2m1_problems
+            for theta in self.thetas
+        ]
+        self.minima_jobs = [
+            {"problem": p, "theta": theta}
+            for p in self.minima_problems
+            for theta in self.minima_thetas
+        ]
+        self.bifurcation_jobs = [{"theta": theta} for theta in self.thetas]
+
+        # trajectories: the scalar example, the chosen type-3 examples (non-separable,
+        # with a minimum at infinity for tanh), the random problems and the user's files.
+        self.trajectory_problems = _unique(
+            [
+                "scalar",
+                *(problem_name("n2m1", kind=3, a=a) for a in config["trajectories"]["n2m1_a"]),
+                *self.random_problems,
+                *self.file_problems,
+            ]
+        )
+        # logrule: the Lemma and the implicit bias need a neuron's flow, every theta.
+        self.neuron_jobs = [
+            {"problem": p, "theta": theta}
+            for p in self.trajectory_problems
+            for theta in self.thetas
+        ]
+        self.trajectory_jobs = [
+            {**job, "method": method} for job in self.neuron_jobs for method in METHODS
+        ] + [XOR]
+
+        # questions: each names its problems.
+        relaxation, extrapolation = config["relaxation"], config["extrapolation"]
+        self.relaxation_jobs = [
+            {"problem": p, "theta": theta}
+            for p in relaxation["problems"]
+            for theta in relaxation["thetas"]
+        ]
+        self.extrapolation_jobs = [
+            {"problem": p, "theta": theta}
+            for p in extrapolation["problems"]
+            for theta in extrapolation["thetas"]
+        ] + [{"problem": "xor", "theta": "logistic"}]
+
+        # figures
+        self.paper_figures = [f"fig{fig}_{theta}" for fig in (1, 2, 3, 4) for theta in self.thetas]
+        self.dynamics_figures = [
+            f"{plot}_{theta}" for plot in ("trajectories", "log_rule") for theta in self.thetas
+        ]
+
+    # -- what single rules need ---------------------------------------------------------
+
+    def data_file(self, name: str) -> str:
+        """The user's file behind ``file/<name>``."""
+        files = self.config.get("data_files") or {}
+        if name not in files:
+            raise KeyError(
+                f"file/{name} is not in config data_files ({', '.join(files) or 'empty'})"
+            )
+        return files[name]
+
+    # -- settings: what each rule receives as params -----------------------------------
+
+    def settings(self, section: str, keys: Iterable[str] | None = None) -> dict:
+        """The values of a config section that a rule uses (all of them by default)."""
+        values = self.config[section]
+        return {key: values[key] for key in (values if keys is None else keys)}
+
+    def trajectory_settings(self, method: str) -> dict:
+        keys = ["t_max", "per_decade", "starts", "start_scale", "seed"]
+        if method == "backprop":
+            keys += ["backprop_eta", "backprop_steps"]
+        return self.settings("trajectories", keys)
+
+    def relaxation_settings(self) -> dict:
+        """Every value a relaxation job uses besides its problem and theta (wildcards)."""
+        return {
+            key: value
+            for key, value in self.config["relaxation"].items()
+            if key not in ("problems", "thetas")
+        }
+
+    def extrapolation_settings(self) -> dict:
+        keys = ["starts", "start_scale", "seed", "eta", "target_per_row", "budget"]
+        return self.settings("extrapolation", [*keys, *LAW_KEYS])
+
+    def xor_extrapolation_settings(self) -> dict:
+        """XOR: its own seeds, target and budget; the network and eta of ``xor``."""
+        section = self.config["extrapolation"]
+        return {
+            **self.settings("extrapolation", LAW_KEYS),
+            **{key: section[f"xor_{key}"] for key in ["seeds", "target", "budget"]},
+            **self.settings("xor", ["hidden", "eta", "init_scale"]),
+        }
+
+    def paper_figure_problem(self, fig) -> str:
+        """Figures 1 and 3 show type 2 with a = case2_a; 2 and 4 type 3 with case3_a."""
+        figures = self.config["figures"]
+        if int(fig) in (1, 3):
+            return problem_name("n2m1", kind=2, a=figures["case2_a"])
+        return problem_name("n2m1", kind=3, a=figures["case3_a"])
+
+    # -- what the run makes --------------------------------------------------------------
+
+    def final_outputs(self) -> list[str]:
+        """Everything ``rule all`` asks for."""
+        figures = self.paper_figures + self.dynamics_figures + ["fig5_xor", "margin_angle"]
+        figures += [*MINIMA_FIGURES, "relaxation", "extrapolation"]
+        figures += ["bifurcation"] if self.has_type3 else []
+        outputs = [aggregate_path(name) for name in (*SUMMARY_TABLES, "minima")]
+        outputs += [minima_path(p, theta) for p in self.one_weight_files for theta in self.thetas]
+        outputs += figure_files(figures)
+        outputs += ["results/summary.md"] if self.has_type3 else []
+        return outputs + ["results/manifest.tsv"]
+
+    def parquet_tables(self) -> list[str]:
+        """Every Parquet table the run writes, sorted: the aggregates and each job's own."""
+        figure_problems = [self.paper_figure_problem(fig) for fig in (1, 2)]
+        problems = _unique(
+            [
+                *self.n2m1_problems,
+                *figure_problems,
+                *self.trajectory_problems,
+                *self.minima_problems,
+                *self.config["relaxation"]["problems"],
+                *self.config["extrapolation"]["problems"],
+            ]
+        )
+        exact = [
+            {"problem": p, "theta": theta}
+            for p in self.n2m1_problems + figure_problems
+            for theta in self.thetas
+        ]
+        tables = [path for path in self.final_outputs() if path.endswith(".parquet")]
+        tables += [problem_path(problem) for problem in problems]
+        tables += [minima_path(**job) for job in exact + self.minima_jobs]
+        tables += [bifurcation_path(**job) for job in self.bifurcation_jobs]
+        tables += [trajectory_path(**job) for job in self.trajectory_jobs]
+        tables += [logrule_path(**job) for job in self.trajectory_jobs]
+        for job in self.neuron_jobs:
+            tables += [implicit_bias_path(**job), implicit_bias_path(**job, suffix="_angles")]
+        tables += [relaxation_path(**job) for job in self.relaxation_jobs]
+        for job in self.extrapolation_jobs:
+            tables += [extrapolation_path(**job), extrapolation_path(**job, suffix="_trace")]
+        return sorted(set(tables))

@@ -1,0 +1,35 @@
+# The run as a whole: results/summary.md (the headline numbers, quoted by the README)
+# and results/manifest.tsv (every table with its rows, size and sha256, sorted by path:
+# two runs of one config give the same manifest byte for byte).
+
+
+rule summary:
+    input:
+        **{name: aggregate_path(name) for name in SUMMARY_TABLES},
+    output:
+        markdown="results/summary.md",
+    log:
+        "results/logs/tables/summary.log",
+    benchmark:
+        "results/benchmarks/tables/summary.tsv"
+    conda:
+        "../envs/backprop.yaml"
+    params:
+        type3_a=config["figures"]["case3_a"],
+    script:
+        "../scripts/pipeline/summary.py"
+
+
+rule manifest:
+    input:
+        tables=PLAN.parquet_tables(),
+    output:
+        manifest="results/manifest.tsv",
+    log:
+        "results/logs/tables/manifest.log",
+    benchmark:
+        "results/benchmarks/tables/manifest.tsv"
+    conda:
+        "../envs/backprop.yaml"
+    script:
+        "../scripts/pipeline/manifest.py"

@@ -1,0 +1,90 @@
+# The report's open questions 3 and 4 (config sections `relaxation`, `extrapolation`):
+# "is relaxation worth it?" -- multistart descent against simulated annealing and basin
+# hopping, by P(global minimum reached) against evaluations; "can the log rule
+# extrapolate?" -- plain backprop against backprop with log-rule jumps, by steps to a
+# target error.  Each names its problems, any problem name (checked with the config).
+
+
+rule relaxation:
+    input:
+        problem=problem_path("{problem}"),
+    output:
+        table=relaxation_path("{problem}", "{theta}"),
+    log:
+        "results/logs/relaxation/{problem}/{theta}.log",
+    benchmark:
+        "results/benchmarks/relaxation/{problem}/{theta}.tsv"
+    conda:
+        "../envs/backprop.yaml"
+    params:
+        settings=PLAN.relaxation_settings(),
+    script:
+        "../scripts/questions/relaxation.py"
+
+
+rule extrapolation:
+    input:
+        problem=problem_path("{problem}"),
+    output:
+        table=extrapolation_path("{problem}", "{theta}"),
+        trace=extrapolation_path("{problem}", "{theta}", "_trace"),
+    log:
+        "results/logs/extrapolation/{problem}/{theta}.log",
+    benchmark:
+        "results/benchmarks/extrapolation/{problem}/{theta}.tsv"
+    conda:
+        "../envs/backprop.yaml"
+    params:
+        settings=PLAN.extrapolation_settings(),
+    script:
+        "../scripts/questions/extrapolation.py"
+
+
+rule xor_extrapolation:
+    output:
+        table=extrapolation_path("xor", "logistic"),
+        trace=extrapolation_path("xor", "logistic", "_trace"),
+    log:
+        "results/logs/extrapolation/xor/logistic.log",
+    benchmark:
+        "results/benchmarks/extrapolation/xor/logistic.tsv"
+    conda:
+        "../envs/backprop.yaml"
+    params:
+        settings=PLAN.xor_extrapolation_settings(),
+    script:
+        "../scripts/questions/extrapolation.py"
+
+
+rule relaxation_table:
+    input:
+        tables=[relaxation_path(**job) for job in PLAN.relaxation_jobs],
+    output:
+        table="results/tables/relaxation.parquet",
+    log:
+        "results/logs/tables/relaxation.log",
+    benchmark:
+        "results/benchmarks/tables/relaxation.tsv"
+    conda:
+        "../envs/backprop.yaml"
+    params:
+        jobs=PLAN.relaxation_jobs,
+    script:
+        "../scripts/pipeline/stack_tables.py"
+
+
+rule extrapolation_table:
+    input:
+        tables=[extrapolation_path(**job) for job in PLAN.extrapolation_jobs],
+    output:
+        table="results/tables/extrapolation.parquet",
+    log:
+        "results/logs/tables/extrapolation.log",
+    benchmark:
+        "results/benchmarks/tables/extrapolation.tsv"
+    conda:
+        "../envs/backprop.yaml"
+    params:
+        jobs=PLAN.extrapolation_jobs,
+    script:
+        "../scripts/pipeline/stack_tables.py"
