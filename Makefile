@@ -12,7 +12,7 @@ LINT_PATHS := src tests workflow/scripts benchmarks
 # this for each job from its `threads`; here it also holds for tests and benchmarks.
 export OPENBLAS_NUM_THREADS ?= 1
 
-.PHONY: all run unlock test lint report bench clean
+.PHONY: all run unlock test test-workflow lint report bench clean
 
 all: run
 
@@ -43,9 +43,15 @@ lint: $(STAMP)
 	$(BIN)/snakemake --lint
 	$(BIN)/snakemake --dry-run --quiet --cores 1
 
-## test: lint, then the unit and workflow tests
+## test: lint, the unit tests, the small config end to end, then the workflow tests
 test: lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -m "not workflow"
+	$(MAKE) test-workflow
+	$(BIN)/python -m pytest -m workflow
+
+## test-workflow: every stage on the small config .test/config.yaml (results in .test/results)
+test-workflow: $(STAMP)
+	$(BIN)/snakemake --cores 2 --directory .test --rerun-incomplete
 
 ## bench: the benchmarks; summary in results/bench/summary.json
 bench: $(STAMP)
@@ -54,4 +60,4 @@ bench: $(STAMP)
 ## clean: remove the workflow's outputs (keeps .venv)
 clean:
 	find results -mindepth 1 -maxdepth 1 ! -name .gitkeep -exec rm -rf {} +
-	rm -rf .snakemake
+	rm -rf .snakemake .test/results .test/.snakemake

@@ -24,13 +24,12 @@ from types import SimpleNamespace
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from test_workflow import TINY_CONFIG, copy_workflow, planned_jobs, snakemake, write_config
+from runner import REPO, TINY_CONFIG, copy_workflow, planned_jobs, snakemake, write_config
 
 from backprop_landscape.pipeline.io import METADATA_KEY
 
 pytestmark = pytest.mark.workflow
 
-REPO = Path(__file__).resolve().parents[2]
 LOCAL_SUBMIT = Path(__file__).with_name("local_submit.sh")
 # What `make run` runs (the Makefile's run target), with 2 cores.
 RUN = ("--cores", "2", "--rerun-incomplete")

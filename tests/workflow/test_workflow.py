@@ -1,4 +1,4 @@
-"""Run the workflow on a tiny config in a temporary folder.
+"""Run the workflow on the small config (.test/) in a temporary folder.
 
 One real run (module fixture) is shared: the incremental tests only dry-run against
 its outputs and metadata, and the bad-config tests each use a fresh, empty folder.
@@ -6,16 +6,13 @@ its outputs and metadata, and the bad-config tests each use a fresh, empty folde
 
 from __future__ import annotations
 
-import re
-import shutil
-import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 
 import numpy as np
 import pytest
 import yaml
+from runner import REPO, TINY_CONFIG, copy_workflow, planned_jobs, snakemake, write_config
 
 import backprop_landscape
 from backprop_landscape.models.theta import THETA_NAMES
@@ -24,128 +21,8 @@ from backprop_landscape.pipeline.manifest import file_sha256, read_manifest
 
 pytestmark = pytest.mark.workflow
 
-REPO = Path(__file__).resolve().parents[2]
-
-TINY_CONFIG = {
-    "thetas": ["tanh", "atan"],
-    "n2m1": {"types": [2, 3], "a": [1, 10]},
-    "figures": {"paper_theta": "tanh", "case2_a": 1, "case3_a": 10},
-    "random": {"n": [6], "m": [2], "seeds": [0]},
-    "data_files": {"toy": "toy.csv", "line": "line.csv"},
-    "trajectories": {
-        "n2m1_a": [10],
-        "t_max": 1e6,
-        "per_decade": 6,
-        "starts": 2,
-        "start_scale": 0.5,
-        "seed": 0,
-        "backprop_eta": 0.1,
-        "backprop_steps": 2000,
-    },
-    "xor": {
-        "hidden": 2,
-        "eta": 0.5,
-        "seeds": 3,
-        "epochs": 3000,
-        "init_scale": 1.0,
-        "per_decade": 8,
-    },
-    "logrule": {"tail_decades": 1.5},
-    "minima": {
-        "thetas": ["tanh"],
-        "starts": 200,
-        "seed": 0,
-        "random": {"n": [6], "m": [2], "seeds": [0]},
-        "product": {"m": [1, 2], "a": 10},
-        "tasks": {"names": ["clusters"], "n": [8], "seeds": [0]},
-    },
-    "relaxation": {
-        "problems": ["product/m2_a10"],
-        "thetas": ["tanh"],
-        "repeats": 4,
-        "max_evals": 300,
-        "per_decade": 4,
-        "tol": 1e-3,
-        "seed": 0,
-        "start_scale": 1.0,
-        "box_factor": 2.0,
-        "hopping_stepsize": 0.5,
-        "hopping_temperature": 1.0,
-        "minima_starts": 200,
-    },
-    "extrapolation": {
-        "problems": ["random/n6_m2_sep_s0"],
-        "thetas": ["tanh"],
-        "starts": 2,
-        "start_scale": 2.0,
-        "seed": 0,
-        "eta": 0.2,
-        "target_per_row": 1e-3,
-        "budget": 20000,
-        "xor_seeds": 2,
-        "xor_target": 1e-3,
-        "xor_budget": 20000,
-        "jump_factor": 100,
-        "min_jump_factor": 1.5,
-        "law_rtol": 0.1,
-        "window_decades": 1,
-        "min_steps": 1000,
-        "min_exponent": -1,
-        "max_exponent": 0.5,
-        "horizon": 1e15,
-        "per_decade": 20,
-    },
-}
-# One weight, the type-3 example with a = 10 written as data: rows (1, -10), labels +1.
-LINE_CSV = "u1,y\n1,1\n-10,1\n"
-# A separable user data set: y = sign(u1 + u2).
-TOY_CSV = "u1,u2,y\n1,0.5,1\n-0.3,2,1\n-1,-1,0\n0.2,-0.9,0\n2,-1,1\n"
-
 CRITICAL_POINTS_COLUMNS = ["problem", "theta", "type", "a", "x", "E", "kind", "at_infinity"]
 BIFURCATION_COLUMNS = ["theta", "a_star", "x_fold", "second_minimum_at_infinity"]
-
-
-def copy_workflow(folder: Path) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "toy.csv").write_text(TOY_CSV)
-    (folder / "line.csv").write_text(LINE_CSV)
-    shutil.copy(REPO / "Snakefile", folder / "Snakefile")
-    shutil.copytree(
-        REPO / "workflow", folder / "workflow", ignore=shutil.ignore_patterns("__pycache__")
-    )
-    return folder
-
-
-def write_config(folder: Path, config: dict | str) -> None:
-    text = config if isinstance(config, str) else yaml.safe_dump(config, sort_keys=False)
-    (folder / "config.yaml").write_text(text)
-
-
-def snakemake(folder: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "snakemake", "--configfile", "config.yaml", *args],
-        cwd=folder,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-
-
-def planned_jobs(folder: Path) -> Counter:
-    """Job counts per rule of a dry run, from its "Job stats" table."""
-    result = snakemake(folder, "--dry-run", "--cores", "1")
-    assert result.returncode == 0, result.stderr + result.stdout
-    output = result.stdout + result.stderr
-    if "Nothing to be done" in output:
-        return Counter()
-    stats = output.split("Job stats:", 1)[1]
-    counts = Counter()
-    for line in stats.splitlines()[3:]:
-        match = re.fullmatch(r"(\w+)\s+(\d+)", line.strip())
-        if match is None or match.group(1) == "total":
-            break
-        counts[match.group(1)] = int(match.group(2))
-    return counts
 
 
 @pytest.fixture(scope="module")
@@ -280,7 +157,7 @@ def test_new_product_m_runs_only_new_jobs(finished_run):
     finally:
         write_config(finished_run, TINY_CONFIG)
     assert jobs == Counter(
-        product_problem=1,
+        problem=1,
         multistart_minima=1,  # one theta in minima.thetas
         minima_table=1,
         minima_counts=1,
@@ -331,7 +208,7 @@ def test_new_a_value_runs_only_new_jobs(finished_run):
     finally:
         write_config(finished_run, TINY_CONFIG)
     assert jobs == Counter(
-        n2m1_problem=2,  # type 2 and type 3 with a = 5
+        problem=2,  # type 2 and type 3 with a = 5
         critical_points_1d=4,  # those two problems times two thetas
         critical_points_table=1,
         bifurcation_figure=1,

@@ -24,7 +24,7 @@ rule paper_figure:
     params:
         problem=lambda wildcards: PLAN.paper_figure_problem(wildcards.fig),
         plot=lambda wildcards: "energy" if wildcards.fig in ("1", "2") else "image",
-        paper_theta=lambda wildcards: wildcards.theta == config["figures"]["paper_theta"],
+        paper_theta=lambda wildcards: wildcards.theta == PLAN.settings("figures")["paper_theta"],
     script:
         "../scripts/figures/paper_figure.py"
 

@@ -15,7 +15,7 @@ rule summary:
     conda:
         "../envs/backprop.yaml"
     params:
-        type3_a=config["figures"]["case3_a"],
+        type3_a=PLAN.settings("figures")["case3_a"],
     script:
         "../scripts/pipeline/summary.py"
 

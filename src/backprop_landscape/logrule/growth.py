@@ -98,7 +98,7 @@ def predicted_norm_law(tail: Tail, svm_norm: float) -> dict:
         theta's declared tail.
     svm_norm : float
         ||w_hat|| = 1/gamma of the hard-margin SVM through the origin
-        (:func:`backprop_landscape.separability.max_margin`); NaN or inf for a
+        (:func:`backprop_landscape.problems.separability.max_margin`); NaN or inf for a
         non-separable problem, for which nothing is predicted.
 
     Returns

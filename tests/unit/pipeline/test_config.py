@@ -2,6 +2,7 @@
 
 import copy
 import inspect
+import re
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +12,14 @@ import yaml
 
 from backprop_landscape.logrule.growth import fit_growth
 from backprop_landscape.logrule.tables import growth_laws
-from backprop_landscape.pipeline.config import MIN_TAIL_POINTS, consistency_errors
+from backprop_landscape.pipeline.config import (
+    MIN_TAIL_POINTS,
+    ConfigError,
+    check_config,
+    consistency_errors,
+    load_schema,
+)
+from backprop_landscape.pipeline.plan import Plan
 from backprop_landscape.trajectories.neuron import log_time_grid
 
 REPO = Path(__file__).resolve().parents[3]
@@ -93,3 +101,102 @@ def test_tail_check_agrees_with_the_fit(per_decade, decades, ok):
     else:
         with pytest.raises(ValueError, match="samples"):
             growth_laws(frame, {}, decades=decades)
+
+
+# -- the whole check, as the Snakefile calls it ----------------------------------------
+
+SCHEMA = load_schema(REPO / "workflow/schemas/config.schema.yaml")
+
+
+def checked(text_or_changes):
+    """check_config on the default config with some sections replaced (or on YAML text)."""
+    if isinstance(text_or_changes, str):
+        raw = yaml.safe_load(text_or_changes)
+    else:
+        raw = {**copy.deepcopy(DEFAULT), **text_or_changes}
+    check_config(raw, SCHEMA)
+    return raw
+
+
+def test_default_config_passes_and_numbers_become_numbers():
+    cfg = checked({})
+    assert cfg["trajectories"]["t_max"] == 1e12 and isinstance(cfg["trajectories"]["t_max"], float)
+    assert cfg["xor"]["epochs"] == 10**6 and isinstance(cfg["xor"]["epochs"], int)
+
+
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        ({"thetas": ["tanh", "relu"]}, ["thetas[1] = 'relu'"]),
+        ({"sweeps": [1]}, ["unknown config key 'sweeps'"]),
+        ({"n2m1": {"types": [3], "a": [1, "ten"]}}, ["n2m1.a[1] = 'ten'"]),
+        (
+            {"figures": {"paper_theta": "tanh", "case2_a": 1}},
+            ["'figures' is incomplete", "case3_a"],
+        ),
+        (
+            {"xor": {**DEFAULT["xor"], "eta": float("inf")}},
+            ["xor.eta = inf", "not a finite number"],
+        ),
+        (
+            {"relaxation": {**DEFAULT["relaxation"], "problems": ["product/m3_a10", "moons"]}},
+            ["relaxation.problems[1] = 'moons'", "not a problem name"],
+        ),
+        (
+            {"extrapolation": {**DEFAULT["extrapolation"], "problems": ["product/m3_a10.0"]}},
+            ["extrapolation.problems[0] = 'product/m3_a10.0'", "not a problem name"],
+        ),
+        (
+            {"relaxation": {**DEFAULT["relaxation"], "problems": ["n2m1/type3_a1.5e+05"]}},
+            ["relaxation.problems[0]", "ask for 'n2m1/type3_a150000'"],
+        ),
+    ],
+)
+def test_bad_configs_are_refused_with_key_and_value(change, words):
+    with pytest.raises(ConfigError) as error:
+        checked(change)
+    message = str(error.value)
+    assert message.startswith("Bad config: ")
+    for word in words:
+        assert word in message
+
+
+# -- the plan: which jobs a config makes -----------------------------------------------
+
+
+def plan(**changes):
+    return Plan(checked(changes), {})
+
+
+def test_plan_of_the_default_config():
+    default = plan()
+    assert "n2m1/type3_a10" in default.n2m1_problems
+    assert len(default.n2m1_problems) == len(DEFAULT["n2m1"]["types"]) * len(DEFAULT["n2m1"]["a"])
+    assert default.trajectory_jobs[-1] == {
+        "problem": "xor",
+        "theta": "logistic",
+        "method": "backprop",
+    }
+    assert len(default.parquet_tables()) == len(set(default.parquet_tables()))
+    assert "results/manifest.tsv" in default.final_outputs()
+
+
+def test_a_new_sweep_value_adds_exactly_its_jobs():
+    before = plan()
+    product = {**DEFAULT["minima"]["product"], "m": [*DEFAULT["minima"]["product"]["m"], 7]}
+    after = plan(minima={**DEFAULT["minima"], "product": product})
+    added = set(after.parquet_tables()) - set(before.parquet_tables())
+    assert added == {
+        "results/problems/product/m7_a10.parquet",
+        *(f"results/minima/product/m7_a10/{t}.parquet" for t in DEFAULT["minima"]["thetas"]),
+    }
+
+
+def test_patterns_route_each_problem_to_one_minima_rule():
+    widths = {"file/one": 1, "file/two": 3}
+    routes = Plan(checked({"data_files": {"one": "one.csv", "two": "two.csv"}}), widths)
+    one, many = routes.one_weight_pattern, routes.multistart_pattern
+    for name in ["n2m1/type3_a10", "scalar", "file/one"]:
+        assert re.fullmatch(one, name) and not re.fullmatch(many, name)
+    for name in ["random/n16_m3_nonsep_s0", "product/m1_a10", "task/grid_n24_s0", "file/two"]:
+        assert re.fullmatch(many, name) and not re.fullmatch(one, name)
