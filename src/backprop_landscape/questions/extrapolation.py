@@ -93,7 +93,9 @@ import numpy as np
 import pandas as pd
 
 from ..grids import as_count, log_step_grid
+from ..models.neuron import evaluator as neuron_evaluator
 from ..models.theta import Theta
+from ..problems.separability import angle_to
 from ..trajectories import xor
 
 Evaluator = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
@@ -201,23 +203,9 @@ class Descent:
 # --------------------------------------------------------------------------------------
 # Evaluators: X (S, P) -> (E (S,), grad E (S, P))
 # --------------------------------------------------------------------------------------
-
-
-def neuron_evaluator(A_tilde, theta: Theta) -> Evaluator:
-    """E(x) = sum_i (1 - theta((A~ x)_i))^2 and its gradient, in one pass over the margins.
-
-    The same values as :func:`landscape.energy` and :func:`landscape.gradient`.
-    """
-    A = np.asarray(A_tilde, dtype=float)
-    AT = np.ascontiguousarray(A.T)
-
-    def evaluate(X):
-        z = X @ AT
-        one_minus = theta.one_minus(z)
-        E = np.sum(np.square(one_minus), axis=1)
-        return E, (-2.0 * one_minus * theta.d1(z)) @ A
-
-    return evaluate
+# The one-neuron error's is ``neuron_evaluator(A_tilde, theta)``, i.e.
+# :func:`models.neuron.evaluator` (imported above): E and its gradient in one pass over
+# the margins.
 
 
 class XorEvaluator:
@@ -681,7 +669,7 @@ def _compare(evaluate, x0, eta, target, budget, settings, seeds, per_decade):
             "detected_at": fast.detected_at,
             "exponent": fast.exponent,
             "t_virtual": fast.t_virtual,
-            "angle_to_plain": np.where(both, _angle(fast.x, plain.x), np.nan),
+            "angle_to_plain": np.where(both, angle_to(fast.x, plain.x), np.nan),
             "norm_ratio": np.where(both, np.linalg.norm(fast.x, axis=1) / norm_plain, np.nan),
         }
     )
@@ -691,13 +679,6 @@ def _compare(evaluate, x0, eta, target, budget, settings, seeds, per_decade):
     )
     trace = trace[["method", *[c for c in trace.columns if c != "method"]]]
     return table, trace, plain, fast
-
-
-def _angle(x, y) -> np.ndarray:
-    """Angle between rows of x and y, 2 atan2(|u - v|, |u + v|) on unit vectors."""
-    u = x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), _TINY)
-    v = y / np.maximum(np.linalg.norm(y, axis=1, keepdims=True), _TINY)
-    return 2.0 * np.arctan2(np.linalg.norm(u - v, axis=1), np.linalg.norm(u + v, axis=1))
 
 
 def neuron_experiment(

@@ -7,6 +7,7 @@ import pytest
 
 from backprop_landscape.models.neuron import energy, gradient
 from backprop_landscape.models.theta import get_theta
+from backprop_landscape.problems.separability import angle_to
 from backprop_landscape.questions import extrapolation as ex
 from backprop_landscape.trajectories import xor
 
@@ -165,3 +166,15 @@ def test_figure_draws_every_job_and_the_steps_panel():
     fig = extrapolation_figure(table, {("scalar", "tanh"): trace})
     assert len([ax for ax in fig.axes if ax.get_visible()]) == 2  # E(step), steps
     assert representative(table) in (0, 1)
+
+
+def test_angle_to_plain_compares_the_final_weights_row_by_row():
+    """angle_to with one direction per row (the table's angle_to_plain): each row's angle
+    as with its own direction, NaN where either row has no direction."""
+    x, y = np.random.default_rng(4).normal(size=(2, 6, 3))
+    x[1], y[4] = 0.0, 0.0
+    angles = angle_to(x, y)
+    for i in (0, 2, 3, 5):
+        assert angles[i] == pytest.approx(angle_to(x[i], y[i]), rel=1e-14)
+    assert np.isnan(angles[[1, 4]]).all()
+    assert angle_to(x[[0]], 5.0 * x[[0]])[0] == pytest.approx(0.0, abs=1e-7)
