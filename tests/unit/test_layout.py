@@ -98,5 +98,5 @@ def test_no_module_imports_itself_round_a_cycle():
 
 def test_no_module_is_over_about_500_lines():
     long = {m: n for m, p in MODULES.items() if (n := len(p.read_text().splitlines())) > 520}
-    # extrapolation.py is one idea read top to bottom: detection, jumps, the race.
+    # extrapolation.py is one idea read top to bottom: backprop with jumps, and the race.
     assert set(long) <= {"questions.extrapolation"}, long
