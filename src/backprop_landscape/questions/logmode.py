@@ -11,12 +11,7 @@ written so that q -> 0 (the pure log rule) loses no digits.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
-
-if TYPE_CHECKING:
-    from .extrapolation import Settings
 
 #: Increments of D below FLAT |D| mean D is constant (pure log rule, to rounding).
 FLAT = 1e-9
@@ -67,7 +62,9 @@ def increment_ratio(q, d1, d2):
 class Window:
     """The last three checkpoints (tau, D, E) of every run, and the detection test."""
 
-    def __init__(self, S: int, P: int, s: Settings):
+    def __init__(self, S: int, P: int, s):
+        # s: the race's Settings (questions.extrapolation.Settings, which imports this
+        # module); only its window and exponent fields are read.
         self.s = s
         self.half = s.window_decades / 2.0
         self.tau = np.ones((S, 3))
