@@ -75,3 +75,37 @@ def test_slurm_profile_dry_run_with_the_plugin(tiny_folder):
 
 def test_local_submit_script_is_executable():
     assert os.access(Path(__file__).with_name("local_submit.sh"), os.X_OK)
+
+
+def snakefile_localrules() -> set[str]:
+    """The rules of the Snakefile's one `localrules:` directive."""
+    text = (REPO / "Snakefile").read_text()
+    block = text.split("\nlocalrules:\n", 1)[1].split("\n\n", 1)[0]
+    return {name.strip(" ,") for name in block.split() if name.strip(" ,")}
+
+
+def test_slurm_profile_status_checks_and_groups():
+    """squeue (works with and without accounting), short first checks, real rules grouped."""
+    profile = yaml.safe_load((PROFILE / "config.yaml").read_text())
+    assert profile["slurm-status-command"] == "squeue"
+    assert profile["slurm-init-seconds-before-status-checks"] <= 10
+    blocks = rule_blocks()
+    assert set(profile["groups"]) <= set(blocks)
+    assert set(profile["group-components"]) <= set(profile["groups"].values())
+    assert profile["cores"] == 1  # a group job asks for one CPU and runs its jobs in turn
+
+
+def test_local_rules_are_quick_rules_declared_once():
+    """Aggregates, figures, summary and manifest run on the submitting host, and only there."""
+    local = snakefile_localrules()
+    blocks = rule_blocks()
+    assert local - {"all"} <= set(blocks)
+    assert {"summary", "manifest", "minima_counts", "lemma_table", "paper_figure"} <= local
+    assert {name for name in blocks if name.endswith("_table")} <= local
+    assert {name for name in blocks if name.endswith("_figure")} <= local
+    heavy = {"xor_backprop", "trajectory", "multistart_minima", "relaxation", "extrapolation"}
+    assert not heavy & local
+    profile = yaml.safe_load((PROFILE / "config.yaml").read_text())
+    assert not set(profile["groups"]) & local
+    for path in (REPO / "workflow" / "rules").glob("*.smk"):
+        assert "localrules" not in path.read_text(), f"{path.name}: localrules go in the Snakefile"
