@@ -142,6 +142,7 @@ if [ "$ACCOUNTING" = 1 ]; then
     accounting="AccountingStorageType=accounting_storage/slurmdbd
 AccountingStorageHost=localhost
 AccountingStoragePort=$DBD_PORT
+AccountingStoragePass=$WORK/munge/munge.socket
 JobAcctGatherType=jobacct_gather/linux"
 else
     accounting="AccountingStorageType=accounting_storage/none
@@ -215,8 +216,12 @@ StorageLoc=slurm_acct_db
 EOF
     chmod 600 "$DBD_CONF"
     slurmdbd
-    for _ in $(seq 60); do sacctmgr -n list cluster > /dev/null 2>&1 && break; sleep 1; done
-    sacctmgr -i add cluster testcluster > /dev/null
+    for _ in $(seq 30); do
+        timeout 5 sacctmgr -n list cluster > /dev/null 2>&1 && break
+        sleep 1
+    done
+    timeout 10 sacctmgr -i add cluster testcluster > /dev/null ||
+        die "slurmdbd does not answer (see $WORK/log/slurmdbd.log)"
 fi
 
 slurmctld -c
@@ -273,9 +278,13 @@ echo "cluster run: ${seconds} s; ${jobs_submitted} SLURM submissions, ${jobs_loc
 if [ "$CANCEL" = 1 ]; then
     [ -s "$WORK/cancelled" ] || die "no job was seen running, so none was cancelled"
     cancelled="$(cat "$WORK/cancelled")"
-    grep -q "SLURM-job '$cancelled' failed" "$WORK/slurm.log" ||
-        die "the run finished but never noticed that job $cancelled was cancelled"
-    echo "job $cancelled was cancelled mid-run: seen, resubmitted, and the run finished"
+    # The Snakemake job (or group) that SLURM job was, and its resubmission.
+    job="$(sed -n "s/^Job \(.*\) has been submitted with SLURM jobid $cancelled (.*/\1/p" \
+        "$WORK/slurm.log" | head -1)"
+    [ -n "$job" ] || die "the log does not say which job SLURM job $cancelled was"
+    grep -qxF "Trying to restart job $job." "$WORK/slurm.log" ||
+        die "the run finished but never resubmitted job $job (SLURM job $cancelled, cancelled)"
+    echo "SLURM job $cancelled (job $job) was cancelled mid-run: seen, resubmitted, and the run finished"
 fi
 
 # ------------------------------------------------------------------------- local run
