@@ -239,8 +239,10 @@ say "the small config through $PROFILE (log: $WORK/slurm.log)"
 cp -r "$ROOT/.test" "$WORK/slurm"
 cd "$ROOT"
 start=$(date +%s)
+# A run that hangs gets SIGINT (Ctrl-C: it cancels its jobs and releases its lock; SIGTERM
+# would wait for ever), and SIGKILL 2 min later.
 # shellcheck disable=SC2086  # CLUSTER_ARGS is a list of words
-timeout --signal=KILL "$RUN_TIMEOUT" "$SNAKEMAKE" --profile "$PROFILE" \
+timeout --signal=INT --kill-after=120 "$RUN_TIMEOUT" "$SNAKEMAKE" --profile "$PROFILE" \
     --directory "$WORK/slurm" $CLUSTER_ARGS > "$WORK/slurm.log" 2>&1 &
 snakemake_pid=$!
 if [ "$CANCEL" = 1 ]; then

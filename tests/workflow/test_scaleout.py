@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from runner import REPO, TINY_CONFIG, copy_workflow, snakemake, write_config
+from runner import REPO, TINY_CONFIG, copy_workflow, local_rules, snakemake, write_config
 
 pytestmark = pytest.mark.workflow
 
@@ -77,13 +77,6 @@ def test_local_submit_script_is_executable():
     assert os.access(Path(__file__).with_name("local_submit.sh"), os.X_OK)
 
 
-def snakefile_localrules() -> set[str]:
-    """The rules of the Snakefile's one `localrules:` directive."""
-    text = (REPO / "Snakefile").read_text()
-    block = text.split("\nlocalrules:\n", 1)[1].split("\n\n", 1)[0]
-    return {name.strip(" ,") for name in block.split() if name.strip(" ,")}
-
-
 def test_slurm_profile_status_checks_and_groups():
     """squeue (works with and without accounting), short first checks, real rules grouped."""
     profile = yaml.safe_load((PROFILE / "config.yaml").read_text())
@@ -97,7 +90,7 @@ def test_slurm_profile_status_checks_and_groups():
 
 def test_local_rules_are_quick_rules_declared_once():
     """Aggregates, figures, summary and manifest run on the submitting host, and only there."""
-    local = snakefile_localrules()
+    local = local_rules()
     blocks = rule_blocks()
     assert local - {"all"} <= set(blocks)
     assert {"summary", "manifest", "minima_counts", "lemma_table", "paper_figure"} <= local
