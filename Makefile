@@ -12,7 +12,7 @@ LINT_PATHS := src tests workflow/scripts benchmarks
 # this for each job from its `threads`; here it also holds for tests and benchmarks.
 export OPENBLAS_NUM_THREADS ?= 1
 
-.PHONY: all run unlock test test-workflow lint report bench clean
+.PHONY: all run unlock test test-workflow test-slurm lint report bench clean
 
 all: run
 
@@ -52,6 +52,10 @@ test: lint
 ## test-workflow: every stage on the small config .test/config.yaml (results in .test/results)
 test-workflow: $(STAMP)
 	$(BIN)/snakemake --cores 2 --directory .test --rerun-incomplete
+
+## test-slurm: the small config on a throwaway one-node SLURM (root, Debian-like; not in make test)
+test-slurm: $(STAMP)
+	bash tests/slurm/run.sh
 
 ## bench: the benchmarks; summary in results/bench/summary.json
 bench: $(STAMP)

@@ -19,6 +19,36 @@ include: "workflow/rules/figures.smk"
 include: "workflow/rules/pipeline.smk"
 
 
+# On a cluster (profiles/slurm) these run on the submitting host instead of as batch jobs:
+# each takes seconds in any config (data sets, the type-3 fold, the aggregate tables, the
+# summary, the manifest and the figures), less than a batch job's start-up and status
+# checks would add.  Every other job is submitted (docs/cluster.md).
+localrules:
+    all,
+    problem,
+    file_problem,
+    type3_bifurcation,
+    critical_points_table,
+    minima_table,
+    bifurcation_table,
+    minima_counts,
+    growth_laws_table,
+    implicit_bias_table,
+    lemma_table,
+    relaxation_table,
+    extrapolation_table,
+    summary,
+    manifest,
+    paper_figure,
+    bifurcation_figure,
+    trajectories_figure,
+    xor_figure,
+    margin_angle_figure,
+    minima_figure,
+    relaxation_figure,
+    extrapolation_figure,
+
+
 rule all:
     default_target: True
     input:

@@ -34,6 +34,14 @@ def copy_workflow(folder: Path) -> Path:
     return folder
 
 
+def local_rules() -> set[str]:
+    """The rules of the Snakefile's one `localrules:` directive (run by Snakemake itself
+    on the submitting host under a cluster executor, never submitted)."""
+    text = (REPO / "Snakefile").read_text()
+    block = text.split("\nlocalrules:\n", 1)[1].split("\n\n", 1)[0]
+    return {name.strip(" ,") for name in block.split() if name.strip(" ,")}
+
+
 def write_config(folder: Path, config: dict | str) -> None:
     text = config if isinstance(config, str) else yaml.safe_dump(config, sort_keys=False)
     (folder / "config.yaml").write_text(text)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from runner import REPO, TINY_CONFIG, copy_workflow, snakemake, write_config
+from runner import REPO, TINY_CONFIG, copy_workflow, local_rules, snakemake, write_config
 
 pytestmark = pytest.mark.workflow
 
@@ -75,3 +75,30 @@ def test_slurm_profile_dry_run_with_the_plugin(tiny_folder):
 
 def test_local_submit_script_is_executable():
     assert os.access(Path(__file__).with_name("local_submit.sh"), os.X_OK)
+
+
+def test_slurm_profile_status_checks_and_groups():
+    """squeue (works with and without accounting), short first checks, real rules grouped."""
+    profile = yaml.safe_load((PROFILE / "config.yaml").read_text())
+    assert profile["slurm-status-command"] == "squeue"
+    assert profile["slurm-init-seconds-before-status-checks"] <= 10
+    blocks = rule_blocks()
+    assert set(profile["groups"]) <= set(blocks)
+    assert set(profile["group-components"]) <= set(profile["groups"].values())
+    assert profile["cores"] == 1  # a group job asks for one CPU and runs its jobs in turn
+
+
+def test_local_rules_are_quick_rules_declared_once():
+    """Aggregates, figures, summary and manifest run on the submitting host, and only there."""
+    local = local_rules()
+    blocks = rule_blocks()
+    assert local - {"all"} <= set(blocks)
+    assert {"summary", "manifest", "minima_counts", "lemma_table", "paper_figure"} <= local
+    assert {name for name in blocks if name.endswith("_table")} <= local
+    assert {name for name in blocks if name.endswith("_figure")} <= local
+    heavy = {"xor_backprop", "trajectory", "multistart_minima", "relaxation", "extrapolation"}
+    assert not heavy & local
+    profile = yaml.safe_load((PROFILE / "config.yaml").read_text())
+    assert not set(profile["groups"]) & local
+    for path in (REPO / "workflow" / "rules").glob("*.smk"):
+        assert "localrules" not in path.read_text(), f"{path.name}: localrules go in the Snakefile"

@@ -7,7 +7,8 @@ This is the check behind "a change that moves code keeps the results"::
 
     python -m backprop_landscape.pipeline.compare results/ /tmp/results-before/
 
-prints every table that is missing on one side or differs, and exits 1 if any does.
+prints every table that is missing on one side or differs, and exits 1 if any does (or
+if neither folder holds a table: two empty folders prove nothing).
 """
 
 from __future__ import annotations
@@ -51,6 +52,8 @@ def main(argv: list[str]) -> int:
         return 2
     lines = compare_runs(*argv)
     count = len(list(Path(argv[0]).glob("**/*.parquet")))
+    if count == 0 and not lines:
+        lines = [f"no tables under {argv[0]} or {argv[1]}: nothing to compare"]
     print("\n".join(lines) if lines else f"same data in all {count} tables")
     return 1 if lines else 0
 
