@@ -236,7 +236,9 @@ sinfo
 
 # ----------------------------------------------------------------------- cluster run
 say "the small config through $PROFILE (log: $WORK/slurm.log)"
-cp -r "$ROOT/.test" "$WORK/slurm"
+# The small config without what earlier runs left in .test/ (results/, .snakemake/).
+fresh_copy() { cp -r "$ROOT/.test" "$1" && rm -rf "$1/results" "$1/.snakemake"; }
+fresh_copy "$WORK/slurm"
 cd "$ROOT"
 start=$(date +%s)
 # A run that hangs gets SIGINT (Ctrl-C: it cancels its jobs and releases its lock; SIGTERM
@@ -271,7 +273,7 @@ seconds=$(($(date +%s) - start))
 watcher_pid=""
 if [ "$status" -ne 0 ]; then
     tail -40 "$WORK/slurm.log" >&2
-    [ "$status" -lt 124 ] || die "the cluster run hung: killed after $RUN_TIMEOUT s"
+    [ "$status" -lt 124 ] || die "the cluster run hung: interrupted after $RUN_TIMEOUT s"
     die "the cluster run failed (exit $status)"
 fi
 jobs_submitted="$(grep -c 'has been submitted with SLURM jobid' "$WORK/slurm.log" || true)"
@@ -291,7 +293,7 @@ fi
 
 # ------------------------------------------------------------------------- local run
 say "the same config locally (log: $WORK/local.log)"
-cp -r "$ROOT/.test" "$WORK/local"
+fresh_copy "$WORK/local"
 start=$(date +%s)
 "$SNAKEMAKE" --cores 2 --directory "$WORK/local" > "$WORK/local.log" 2>&1 ||
     { tail -40 "$WORK/local.log" >&2; die "the local run failed"; }
