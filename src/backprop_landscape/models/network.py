@@ -297,6 +297,34 @@ class Network:
         _, _, Hs, scale = self._evaluate(params, U, y, 2, with_scale=True)
         return self._rounding(params, Hs, scale)
 
+    def hessian_scale(self, params, U, y) -> np.ndarray:
+        """The size of the terms that make up Hess E: shape (S,).
+
+        sum_p |kappa_p| ||J_p||^2 + sum_p |delta_p| ||d^2 z_p / dw^2|| + 2 lambda, with the
+        second-derivative blocks bounded by sum_j |v_j f''(a_pj)| ||u~_p||^2 + 2 |f'(a_pj)|
+        ||u~_p||.  An eigenvalue is zero, to the precision the Hessian is known, when it
+        is a tiny fraction of this -- even where every eigenvalue is tiny because the
+        terms cancel (at W = 0, v = 0 of a tanh unit the Hessian vanishes while its terms
+        do not).
+        """
+        params = self._as_batch(params)
+        U, y = self.check_data(U, y)
+        state = self._forward(params, U)
+        z, g = state["z"], self.g
+        r = g.residual(z, y)
+        g1 = g.d1(z)
+        delta = 2.0 * r * g1
+        kappa = 2.0 * (g1 * g1 + r * g.d2(z))
+        J, Ua = self._jacobian(params, state)
+        total = np.einsum("sn,snk->s", np.abs(kappa), J * J)
+        if self.hidden > 0:
+            norm_u = np.linalg.norm(Ua, axis=1)  # (n,)
+            v = np.abs(state["parts"]["v"])[:, None, :]
+            second = v * np.abs(self.f.d2(state["a"])) * (norm_u**2)[None, :, None]
+            second = second + 2.0 * np.abs(state["f1"]) * norm_u[None, :, None]
+            total = total + np.einsum("sn,snh->s", np.abs(delta), second)
+        return total + 2.0 * self.decay * self.decay_mask.max(initial=0.0)
+
     @staticmethod
     def _rounding(params, Hs, scale) -> np.ndarray:
         moved = np.abs(Hs).sum(axis=2) * np.abs(params).max(axis=1, keepdims=True)
