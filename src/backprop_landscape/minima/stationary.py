@@ -19,7 +19,8 @@ iterations, probes or classes of points, never over starts.
   weights' gradient is below rounding) or the weights pass X_MAX -- ||grad E|| also
   tends to 0 along such runs, so without this test they would pass for stationary
   points -- and *stalled* when the damping is at its maximum (a nonzero local minimum
-  of ||grad E||^2, where Hess E is singular along grad E) or the budget is spent.
+  of ||grad E||^2, where Hess E is singular along grad E), when ||grad E||^2 has not
+  halved in PROGRESS_WINDOW iterations (too slow to finish), or the budget is spent.
 * **Refinement** (:func:`refine`): Newton steps with the pseudo-inverse (eigenvalues
   below ZERO_RTOL of the largest left out, so degenerate directions stay put), the best
   of several step multiples, until every |dE/dw_k| <= ROUND times its rounding level:
@@ -85,6 +86,8 @@ REFINE_ALPHAS = np.array([4.0, 3.0, 2.0, 1.5, 1.0, 0.5, 0.25, 2.0**-3, 2.0**-5, 
 ZERO_RTOL = 1e-8  # an eigenvalue with |lambda| <= ZERO_RTOL max |lambda| is zero
 NU_START, NU_MIN, NU_MAX = 1e-3, 1e-12, 1e8  # LM damping, relative to max diag(H^2)
 NU_DOWN, NU_UP = 0.3, 10.0
+DIVERGE_EVERY = 5  # iterations between the (forward-pass) tests for divergence
+PROGRESS_WINDOW, PROGRESS_RATIO = 25, 0.5  # stalled: ||grad E||^2 fell < 2x in 25 iterations
 TRUST = 1.0  # no step moves a weight by more than TRUST (1 + max |w|)
 X_MAX = 1e4  # weights beyond this: diverged (for units that never saturate, e.g. linear)
 SAME_RTOL = 1e-6  # points (and invariants) closer than this, relative, are one
@@ -136,6 +139,7 @@ LIMIT_COLUMNS = [
     "E_limit",
     "E_end",
     "n_runs",
+    "n_patterns",
     "runs",
     "hidden_pattern",
     "output_pattern",
@@ -257,7 +261,8 @@ def solve_gradient_system(net: Network, U, y, starts, max_iter: int = MAX_ITER) 
     phi = np.einsum("sp,sp->s", G, G)
     nu = np.full(S, NU_START)
     status[_diverged(net, U, X)] = DIVERGED
-    for _ in range(max_iter):
+    phi_then = phi.copy()  # ||grad E||^2 at the last progress check
+    for it in range(max_iter):
         act = np.flatnonzero(status == RUNNING)
         if not act.size:
             break
@@ -282,9 +287,18 @@ def solve_gradient_system(net: Network, U, y, starts, max_iter: int = MAX_ITER) 
         if good.size:
             tol = net._rounding(X[good], Hs[good], scale[good])
             status[good[_at_rounding(G[good], tol, LOOSE)]] = CONVERGED
-            still = good[status[good] == RUNNING]
-            status[still[_diverged(net, U, X[still])]] = DIVERGED
+            if it % DIVERGE_EVERY == 0:  # a terminal state: checking now and then suffices
+                still = good[status[good] == RUNNING]
+                status[still[_diverged(net, U, X[still])]] = DIVERGED
         status[act[(nu[act] > NU_MAX) & (status[act] == RUNNING)]] = STALLED
+        if (it + 1) % PROGRESS_WINDOW == 0:
+            # too slow to finish within the budget: a nonzero minimum of ||grad E||^2
+            # approached, or a stationary point at infinity crept towards
+            slow = (status == RUNNING) & (phi > PROGRESS_RATIO * phi_then)
+            status[slow] = STALLED
+            phi_then = phi.copy()
+    running = np.flatnonzero(status == RUNNING)
+    status[running[_diverged(net, U, X[running])]] = DIVERGED
     status[status == RUNNING] = STALLED
     return Runs(X, status, iterations)
 
@@ -698,7 +712,11 @@ def _table(net, U, y, X, gnorm, gtol, rng, problem, model):
     for g in np.unique(groups):  # over groups of refined points, not starts
         members = np.flatnonzero(groups == g)
         if not degenerate[members[0]]:
-            sub = symmetry_classes(net, X[members], SAME_RTOL)
+            # many starts reach the same point: compare distinct points only (the
+            # comparison under the group is quadratic in their number)
+            same = _distinct(X[members])
+            _, first, inverse = np.unique(same, return_index=True, return_inverse=True)
+            sub = symmetry_classes(net, X[members[first]], SAME_RTOL)[inverse.ravel()]
             for k in range(sub.max() + 1):
                 cls = members[sub == k]
                 row_of[cls] = len(rows)
@@ -850,6 +868,26 @@ def limit_energy(net: Network, U, y, X):
     return E
 
 
+def _canonical_patterns(net: Network, hid) -> np.ndarray:
+    """A label per run for its hidden saturation pattern up to the symmetry group.
+
+    A unit's pattern is its column of signs over the samples; a flip (when it is a
+    symmetry) negates the column, so each column is signed to make its first nonzero
+    entry +1, and a permutation reorders the columns, so they are sorted.  Two runs get
+    the same label exactly when some group element maps one pattern onto the other.
+    """
+    S, n, H = hid.shape
+    if H == 0:
+        return np.zeros(S, dtype=np.int64)
+    cols = hid.transpose(0, 2, 1).reshape(S * H, n)
+    if net.flips_are_symmetries:
+        first = np.take_along_axis(cols, np.argmax(cols != 0, axis=1)[:, None], axis=1)
+        cols = cols * np.where(first < 0, -1, 1)
+    _, ids = np.unique(cols, axis=0, return_inverse=True)
+    ids = np.sort(ids.reshape(S, H), axis=1)
+    return np.unique(ids, axis=0, return_inverse=True)[1].ravel()
+
+
 def _pattern_strings(hid, out):
     """Readable patterns: hidden as one group of H signs per sample, output as n signs."""
     sym = np.array([".", "+", "-"])  # index 0 free, 1 for +1, -1 (last) for -1
@@ -908,12 +946,15 @@ def analyse_limits(
       no pair saturated) is ``finite``;
     * otherwise its *limit* is described by the saturated pairs
       (:func:`saturation_pattern`) and the limit E (:func:`limit_energy`), and the runs
-      with the same limit E and the same limiting outputs on the samples (both
-      invariant under the network's symmetries) form one row;
+      with the same limit E, the same limiting outputs on the samples and the same
+      hidden pattern up to the symmetry group (permuted units, flipped signs) form one
+      row (global minima at infinity, E_limit <= DROP_RTOL, are one row per limiting
+      output whatever their hidden patterns; ``n_patterns`` counts them);
     * the row's first run is probed (:func:`probe_descent` from the settled point, radii
       LIMIT_RADII): a *plateau* when some probe path rises by at most RISE_RTOL (1 + E)
       and then descends below E_limit - DROP_RTOL (1 + E_limit), otherwise a
-      *minimum-at-infinity* -- no descending path found near the limit.
+      *minimum-at-infinity* -- no descending path found near the limit.  A limit with
+      E_limit <= DROP_RTOL is a global minimum at infinity (E >= 0) and is not probed.
 
     Parameters
     ----------
@@ -934,11 +975,12 @@ def analyse_limits(
     -------
     DataFrame
         Columns ``LIMIT_COLUMNS``: problem, model, kind (finite, plateau,
-        minimum-at-infinity), E_limit, E_end (E at the settled point), n_runs, runs
-        (labels), hidden_pattern (per sample, one of + - . per hidden unit: saturated
-        high, low, free), output_pattern, norm_end (max |w| there), probe_drop and
-        probe_rise (E_limit minus the lowest E a valid probe reached, 0 if none, and the
-        climb on its way out), x_end.  Sorted by E_limit.
+        minimum-at-infinity), E_limit, E_end (E at the settled point), n_runs,
+        n_patterns (distinct hidden patterns up to symmetry among them), runs (labels),
+        hidden_pattern (per sample, one of + - . per hidden unit: saturated high, low,
+        free), output_pattern, norm_end (max |w| there), probe_drop and probe_rise
+        (E_limit minus the lowest E a valid probe reached, 0 if none, and the climb on
+        its way out), x_end.  Sorted by E_limit.
     """
     U, y = net.check_data(U, y)
     X = np.atleast_2d(np.asarray(X, dtype=float))
@@ -955,7 +997,11 @@ def analyse_limits(
     o = net.outputs(Xe, U)
     if net.g.bounded:
         o = np.where(out != 0, net.g.limit(out), o)
-    groups = _invariant_groups(E_lim, o, finite.astype(np.int64), np.zeros(len(X), np.int64))
+    pattern = _canonical_patterns(net, hid)
+    # global minima at infinity (E_limit ~ 0, see below) differ only in how the units
+    # saturate, and there are many ways; they are one row per limiting output
+    lowest = ~finite & (E_lim <= DROP_RTOL)
+    groups = _invariant_groups(E_lim, o, finite.astype(np.int64), np.where(lowest, -1, pattern))
     hidden_s, output_s = _pattern_strings(hid, out)
     rows = []
     for g in np.unique(groups):  # over distinct limits, not runs
@@ -966,7 +1012,11 @@ def analyse_limits(
     kind = np.where(finite[reps], "finite", "").astype(object)
     drop = np.zeros(len(reps))
     rise = np.zeros(len(reps))
-    probe = np.flatnonzero(~finite[reps])
+    # E >= 0 everywhere, so a limit within DROP_RTOL of 0 is a global minimum at infinity:
+    # no probe could find DROP_RTOL below it, and probing it would only cost time
+    floor = ~finite[reps] & (E_lim[reps] <= DROP_RTOL)
+    kind[floor] = "minimum-at-infinity"
+    probe = np.flatnonzero(~finite[reps] & ~floor)
     if probe.size:
         _, drop[probe], rise[probe] = probe_descent(
             net, U, y, Xe[reps[probe]], rng, radii=LIMIT_RADII, reference=E_lim[reps[probe]]
@@ -980,6 +1030,7 @@ def analyse_limits(
             "E_limit": E_lim[reps],
             "E_end": Ee[reps],
             "n_runs": [len(r["members"]) for r in rows],
+            "n_patterns": [len(np.unique(pattern[r["members"]])) for r in rows],
             "runs": [[labels[i] for i in r["members"]] for r in rows],
             "hidden_pattern": [hidden_s[i] for i in reps],
             "output_pattern": [output_s[i] for i in reps],

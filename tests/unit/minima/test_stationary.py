@@ -350,3 +350,18 @@ def test_limit_of_a_solving_network_and_its_pattern():
         limit_energy(net, xor.INPUTS, xor.TARGETS, base[None]),
         net.energy(base[None], xor.INPUTS, xor.TARGETS),
     )
+
+
+def test_images_of_a_diverging_run_approach_the_same_limit():
+    """A stalled seed and its images under the group (units swapped, flipped) are followed
+    to one limit: the hidden patterns agree up to the group."""
+    result = xor.xor_backprop(seeds=[0], n_epochs=5000, record_epochs=[0])
+    w = result.weights[result.weights.epoch == result.weights.epoch.max()]
+    end = w.pivot(index="seed", columns="weight", values="value")[xor.weight_names(2)]
+    net = Network(2, 2)
+    images = net.symmetry_images(end.to_numpy())[0]  # 8 images, the run itself first
+    limits = analyse_limits(net, xor.INPUTS, xor.TARGETS, images)
+    assert len(limits) == 1
+    row = limits.iloc[0]
+    assert row.n_runs == 8 and row.n_patterns == 1
+    assert abs(row.E_limit - 0.5) < 1e-12
