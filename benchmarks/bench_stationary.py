@@ -70,7 +70,7 @@ def _root_loop(net, U, y, starts):
     """scipy.optimize.root per start; returns the end points, success flags and seconds."""
 
     def system(x):  # grad E and Hess E from one pass of the same model code
-        _, G, Hs = net._evaluate(x[None, :], U, y, 2)
+        _, G, Hs = net.kernel(x[None, :], U, y, 2)
         return G[0], Hs[0]
 
     t0 = time.perf_counter()

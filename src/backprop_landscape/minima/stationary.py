@@ -83,7 +83,7 @@ LOOSE = 1e6  # the search hands a run to refinement at LOOSE x rounding level
 ROUND = 100.0  # refined: ||grad E|| <= ROUND x rounding level
 REFINE_ITER = 100  # Newton iterations of the refinement (linear convergence at singular points)
 REFINE_ALPHAS = np.array([4.0, 3.0, 2.0, 1.5, 1.0, 0.5, 0.25, 2.0**-3, 2.0**-5, 2.0**-8, 2.0**-11])
-ZERO_RTOL = 1e-8  # an eigenvalue with |lambda| <= ZERO_RTOL max |lambda| is zero
+ZERO_RTOL = 1e-8  # |lambda| <= ZERO_RTOL (max |lambda| or the terms' size) is zero
 NU_START, NU_MIN, NU_MAX = 1e-3, 1e-12, 1e8  # LM damping, relative to max diag(H^2)
 NU_DOWN, NU_UP = 0.3, 10.0
 DIVERGE_EVERY = 5  # iterations between the (forward-pass) tests for divergence
@@ -257,7 +257,7 @@ def solve_gradient_system(net: Network, U, y, starts, max_iter: int = MAX_ITER) 
     S, P = X.shape
     status = np.full(S, RUNNING)
     iterations = np.zeros(S, dtype=np.int64)
-    _, G, Hs, scale = net._evaluate(X, U, y, 2, with_scale=True)
+    _, G, Hs, scale = net.kernel(X, U, y, 2, with_scale=True)
     phi = np.einsum("sp,sp->s", G, G)
     nu = np.full(S, NU_START)
     status[_diverged(net, U, X)] = DIVERGED
@@ -272,7 +272,7 @@ def solve_gradient_system(net: Network, U, y, starts, max_iter: int = MAX_ITER) 
         limit = TRUST * (1.0 + np.abs(X[act]).max(axis=1))
         step /= np.maximum(1.0, np.abs(step).max(axis=1) / limit)[:, None]
         Xt = X[act] + step
-        _, Gt, Ht, st = net._evaluate(Xt, U, y, 2, with_scale=True)
+        _, Gt, Ht, st = net.kernel(Xt, U, y, 2, with_scale=True)
         phit = np.einsum("sp,sp->s", Gt, Gt)
         ok = phit < phi[act]
         good = act[ok]
@@ -285,7 +285,7 @@ def solve_gradient_system(net: Network, U, y, starts, max_iter: int = MAX_ITER) 
         )
         nu[act] = np.where(ok, np.maximum(nu[act] * NU_DOWN, NU_MIN), nu[act] * NU_UP)
         if good.size:
-            tol = net._rounding(X[good], Hs[good], scale[good])
+            tol = net.rounding_level(X[good], Hs[good], scale[good])
             status[good[_at_rounding(G[good], tol, LOOSE)]] = CONVERGED
             if it % DIVERGE_EVERY == 0:  # a terminal state: checking now and then suffices
                 still = good[status[good] == RUNNING]
@@ -326,9 +326,9 @@ def refine(net: Network, U, y, X, n_iter: int = REFINE_ITER):
     U, y = net.check_data(U, y)
     X = np.array(X, dtype=float, copy=True)
     S, P = X.shape
-    _, G, Hs, scale = net._evaluate(X, U, y, 2, with_scale=True)
+    _, G, Hs, scale = net.kernel(X, U, y, 2, with_scale=True)
     norm = np.linalg.norm(G, axis=1)
-    tol = net._rounding(X, Hs, scale)
+    tol = net.rounding_level(X, Hs, scale)
     active = ~_at_rounding(G, tol, ROUND)
     K = len(REFINE_ALPHAS)
     for _ in range(n_iter):
@@ -342,7 +342,7 @@ def refine(net: Network, U, y, X, n_iter: int = REFINE_ITER):
         limit = TRUST * (1.0 + np.abs(X[act]).max(axis=1))
         step /= np.maximum(1.0, np.abs(step).max(axis=1) / limit)[:, None]
         trials = X[act][:, None, :] + REFINE_ALPHAS[None, :, None] * step[:, None, :]
-        Gt = net._evaluate(trials.reshape(-1, P), U, y, 1)[1].reshape(len(act), K, P)
+        Gt = net.kernel(trials.reshape(-1, P), U, y, 1)[1].reshape(len(act), K, P)
         nt = np.linalg.norm(Gt, axis=2)
         best = np.argmin(nt, axis=1)
         ok = nt[np.arange(len(act)), best] < norm[act]
@@ -351,9 +351,9 @@ def refine(net: Network, U, y, X, n_iter: int = REFINE_ITER):
         if not good.size:
             continue
         X[good] = trials[ok, best[ok]]
-        _, G[good], Hs[good], scale[good] = net._evaluate(X[good], U, y, 2, with_scale=True)
+        _, G[good], Hs[good], scale[good] = net.kernel(X[good], U, y, 2, with_scale=True)
         norm[good] = np.linalg.norm(G[good], axis=1)
-        tol[good] = net._rounding(X[good], Hs[good], scale[good])
+        tol[good] = net.rounding_level(X[good], Hs[good], scale[good])
         active[good] = ~_at_rounding(G[good], tol[good], ROUND)
     return X, norm, np.linalg.norm(tol, axis=1), _at_rounding(G, tol, ROUND)
 
@@ -427,7 +427,7 @@ def descend(net: Network, U, y, X, n_iter: int, return_history: bool = False, se
     U, y = net.check_data(U, y)
     X = np.array(X, dtype=float, copy=True)
     S, P = X.shape
-    E = net._evaluate(X, U, y, 0)[0]
+    E = net.kernel(X, U, y, 0)[0]
     idle = np.zeros(S, dtype=np.int64)
     K = len(ALPHAS)
     history = [X.copy()] if return_history else None
@@ -435,7 +435,7 @@ def descend(net: Network, U, y, X, n_iter: int, return_history: bool = False, se
         act = np.flatnonzero(idle < SETTLE_ITER)
         if not act.size:
             break
-        _, G, Hs = net._evaluate(X[act], U, y, 2)
+        _, G, Hs = net.kernel(X[act], U, y, 2)
         lam, V = np.linalg.eigh(Hs)
         floor = FLOOR_RTOL * np.maximum(np.abs(lam).max(axis=1, keepdims=True), 1e-300)
         step = -np.einsum(
@@ -444,7 +444,7 @@ def descend(net: Network, U, y, X, n_iter: int, return_history: bool = False, se
         limit = TRUST * (1.0 + np.abs(X[act]).max(axis=1))
         step /= np.maximum(1.0, np.abs(step).max(axis=1) / limit)[:, None]
         trials = X[act][:, None, :] + ALPHAS[None, :, None] * step[:, None, :]
-        Et = net._evaluate(trials.reshape(-1, P), U, y, 0)[0].reshape(-1, K)
+        Et = net.kernel(trials.reshape(-1, P), U, y, 0)[0].reshape(-1, K)
         best = np.argmin(Et, axis=1)
         Eb = Et[np.arange(len(act)), best]
         ok = Eb < E[act]
@@ -559,14 +559,13 @@ def probe_descent(net: Network, U, y, X, seed=0, radii=PROBE_RADII, reference=No
 # --------------------------------------------------------------------------------------
 
 
-def _components(key, tol: float, same=None) -> np.ndarray:
+def _components(key, tol: float) -> np.ndarray:
     """Connected components of rows of ``key`` within ``tol`` of each other (max norm).
 
     Rows are first snapped to a grid 1000 times finer than ``tol`` (a cell's rows are
     within tol of each other, so merging them first changes no component): on a
     manifold of stationary points thousands of rows agree to rounding, and pairing them
-    all would cost their number squared.  ``same(i, k)``, if given, vetoes pairs of
-    representatives (vectorised over arrays of indices).
+    all would cost their number squared.
     """
     N = len(key)
     if N == 0:
@@ -575,8 +574,6 @@ def _components(key, tol: float, same=None) -> np.ndarray:
     _, first, inverse = np.unique(cells, axis=0, return_index=True, return_inverse=True)
     inverse = inverse.ravel()
     pairs = cKDTree(key[first]).query_pairs(tol, p=np.inf, output_type="ndarray")
-    if same is not None and len(pairs):
-        pairs = pairs[same(first[pairs[:, 0]], first[pairs[:, 1]])]
     K = len(first)
     graph = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(K, K))
     return connected_components(graph, directed=False)[1][inverse]
@@ -641,11 +638,14 @@ def find_stationary_points(
     -------
     DataFrame
         Columns ``COLUMNS``: problem, model, E, index, degenerate, kind, class_size,
-        grad_norm (at the representative), grad_tol (its rounding level), nullity,
+        grad_norm (at the representative), grad_tol (the norm of its rounding level),
+        nullity, index_max (largest index on a degenerate set; the index otherwise),
         n_starts (starts that ended in the class), n_points (distinct points found),
-        eig_min, eig_max, x (the representative, a list), outputs (on the samples).
-        Sorted by E, then index.  ``attrs``: n_starts, n_converged, n_diverged,
-        n_stalled, n_unrefined, group_size.
+        eig_min, eig_max (Hessian spectrum at the representative), depth (its deepest
+        saturation, |pre-activation| / z_far: near 1 it is resolved only to double
+        precision), x (the representative, a list), outputs (on the samples).  Sorted
+        by E, then index.  ``attrs``: n_starts, n_converged, n_diverged, n_stalled,
+        n_unrefined, group_size.
     """
     U, y = net.check_data(U, y)
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)

@@ -275,7 +275,7 @@ class Network:
         """
         params, single = self._batch_flag(params)
         U, y = self.check_data(U, y)
-        E, G, Hs = self._evaluate(params, U, y, order)
+        E, G, Hs = self.kernel(params, U, y, order)
         if single:
             return E[0], None if G is None else G[0], None if Hs is None else Hs[0]
         return E, G, Hs
@@ -294,8 +294,8 @@ class Network:
         """
         params = self._as_batch(params)
         U, y = self.check_data(U, y)
-        _, _, Hs, scale = self._evaluate(params, U, y, 2, with_scale=True)
-        return self._rounding(params, Hs, scale)
+        _, _, Hs, scale = self.kernel(params, U, y, 2, with_scale=True)
+        return self.rounding_level(params, Hs, scale)
 
     def hessian_scale(self, params, U, y) -> np.ndarray:
         """The size of the terms that make up Hess E: shape (S,).
@@ -326,7 +326,8 @@ class Network:
         return total + 2.0 * self.decay * self.decay_mask.max(initial=0.0)
 
     @staticmethod
-    def _rounding(params, Hs, scale) -> np.ndarray:
+    def rounding_level(params, Hs, scale) -> np.ndarray:
+        """:meth:`gradient_rounding` from the kernel's Hessian and term magnitudes."""
         moved = np.abs(Hs).sum(axis=2) * np.abs(params).max(axis=1, keepdims=True)
         return np.finfo(float).eps * (scale + moved)
 
@@ -362,11 +363,14 @@ class Network:
             depth = np.maximum(depth, np.abs(a).min(axis=1).max(axis=1) / self.f.z_far)
         return depth
 
-    def _evaluate(self, params, U, y, order, with_scale=False):
-        """The batch kernel behind :meth:`evaluate` (params (S, P), data already checked).
+    def kernel(self, params, U, y, order: int = 2, with_scale: bool = False):
+        """The batch kernel behind :meth:`evaluate`, without its checks.
 
-        With ``with_scale`` (and order >= 1) a fourth array is returned: the magnitudes
-        sum_p |delta_p J_p| + 2 lambda mask |w| of the gradient's terms, shape (S, P).
+        For loops that call it many times: ``params`` must be a float array (S, P) and
+        U, y the arrays :meth:`check_data` returns.  Returns (E, grad E, Hess E), entries
+        beyond ``order`` None; with ``with_scale`` (and order >= 1) a fourth array, the
+        magnitudes sum_p |delta_p J_p| + 2 lambda mask |w| of the gradient's terms, shape
+        (S, P) (see :meth:`gradient_rounding`).
         """
         S, P = params.shape
         state = self._forward(params, U)
