@@ -539,11 +539,14 @@ def probe_descent(net: Network, U, y, X, seed=0, radii=PROBE_RADII, reference=No
     seg = X[owner][:, None, :] + t[None, :, None] * (Y - X[owner])[:, None, :]
     Eseg = net.energy(seg.reshape(-1, X.shape[1]), U, y).reshape(len(Y), SEGMENT)
     rise = np.maximum(Eseg.max(axis=1) - E0[owner], 0.0)
-    _, Eend, _ = descend(net, U, y, Y, PROBE_ITER)
     ref = E0 if reference is None else np.asarray(reference, dtype=float)
-    drop = ref[owner] - Eend
     unit = 1.0 + np.abs(ref[owner])
-    valid = (drop >= DROP_RTOL * unit) & (rise <= RISE_RTOL * unit)
+    low = rise <= RISE_RTOL * unit  # only these can count: descend them alone
+    drop = np.zeros(len(Y))
+    if low.any():
+        _, Eend, _ = descend(net, U, y, Y[low], PROBE_ITER)
+        drop[low] = ref[owner[low]] - Eend
+    valid = low & (drop >= DROP_RTOL * unit)
     best_drop = np.zeros(len(X))
     best_rise = np.zeros(len(X))
     for i in range(len(X)):  # over points, not probes
