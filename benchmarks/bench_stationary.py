@@ -28,7 +28,7 @@ Two problems, N_STARTS starts each from ``stationary.sample_starts``:
   row's representative).  Printed: how many of the baseline's points are among ours,
   and which ones are not.
 
-Both sides run with BLAS on one thread (``multistart.pinned_blas``), best of REPEATS
+Both sides run with BLAS on one thread (threadpoolctl), best of REPEATS
 runs.  ``ratio`` in benchmarks/run.py is ours_s / baseline_s.
 """
 
@@ -39,8 +39,8 @@ import warnings
 
 import numpy as np
 from scipy.optimize import root
+from threadpoolctl import threadpool_limits
 
-from backprop_landscape.minima.multistart import pinned_blas
 from backprop_landscape.minima.stationary import (
     find_stationary_points,
     match_points,
@@ -88,7 +88,7 @@ def bench_stationary(name: str) -> dict:
     find_stationary_points(net, U, y, starts=starts[:50])  # warm imports
 
     times = []
-    with pinned_blas():
+    with threadpool_limits(limits=1, user_api="blas"):
         for _ in range(REPEATS):  # best of a few: the machine may be shared
             t0 = time.perf_counter()
             table = find_stationary_points(net, U, y, starts=starts)

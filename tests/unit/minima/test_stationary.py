@@ -4,9 +4,9 @@ rounding level and limits at infinity."""
 
 import numpy as np
 import pytest
+from threadpoolctl import threadpool_limits
 
 from backprop_landscape.minima.critical1d import critical_points
-from backprop_landscape.minima.multistart import pinned_blas
 from backprop_landscape.minima.stationary import (
     COLUMNS,
     DIVERGED,
@@ -37,7 +37,7 @@ REGRESSION_Y = np.sin(1.5 * REGRESSION_U[:, 0]) + 0.3 * REGRESSION_U[:, 0] ** 2
 @pytest.fixture(scope="module")
 def xor_search():
     net = Network(m=2, hidden=2)  # Figure 5's network: logistic units, biases, targets 0/1
-    with pinned_blas():
+    with threadpool_limits(limits=1, user_api="blas"):
         table, runs, rows = find_stationary_points(
             net, xor.INPUTS, xor.TARGETS, n_starts=1000, seed=0, return_runs=True
         )
@@ -49,7 +49,7 @@ def decay_search():
     """Weight decay on every weight and bias makes E coercive: every stationary point is
     finite, and here every one found is nondegenerate."""
     net = Network(1, 2, "tanh", "linear", decay=0.01)
-    with pinned_blas():
+    with threadpool_limits(limits=1, user_api="blas"):
         table = find_stationary_points(net, REGRESSION_U, REGRESSION_Y, n_starts=600, seed=1)
     return net, table
 
@@ -79,7 +79,7 @@ def test_xor_reaches_zero_error_only_in_the_limit(xor_search):
     assert (table.E > 0).all()
     diverged = np.flatnonzero(runs.status == DIVERGED)
     assert diverged.size
-    with pinned_blas():
+    with threadpool_limits(limits=1, user_api="blas"):
         limits = analyse_limits(net, xor.INPUTS, xor.TARGETS, runs.x[diverged], runs=diverged)
     assert list(limits.columns) == LIMIT_COLUMNS
     best = limits.iloc[0]
@@ -97,7 +97,7 @@ def test_stalled_backprop_seeds_approach_regions_of_minima_at_infinity():
     w = result.weights[result.weights.epoch == result.weights.epoch.max()]
     ends = w.pivot(index="seed", columns="weight", values="value")[xor.weight_names(2)]
     net = Network(2, 2)
-    with pinned_blas():
+    with threadpool_limits(limits=1, user_api="blas"):
         limits = analyse_limits(net, xor.INPUTS, xor.TARGETS, ends.to_numpy(), runs=[0, 1, 2])
     by_seed = {seed: row for _, row in limits.iterrows() for seed in row.runs}
     assert by_seed[1].E_limit < 1e-12
