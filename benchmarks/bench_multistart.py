@@ -7,13 +7,13 @@ non-separable problem n=50, m=5 (``random_problem(50, 5, 0, False)``), tanh.
   merged, every parked face judged exactly by linear programs.
 * Baseline: one ``scipy.optimize.minimize(method="L-BFGS-B")`` per start, E and its
   gradient from one fused call (z and 1 - theta(z) formed once: 20 us per call against
-  25 us for ``landscape.energy`` plus ``landscape.gradient``; L-BFGS-B's own work is
+  25 us for ``models.neuron.energy`` plus ``gradient``; L-BFGS-B's own work is
   about 13 us per call more), tolerances tightened (gtol 1e-10, ftol 1e-15) so that it
   converges about as far as ours (the defaults stop on saturated plateaus, where the
   gradient is below 1e-5 long before any minimum).  Timed on the first 500 starts and
   scaled linearly to 10,000.  It only descends: it neither classifies runs that go to
   infinity nor merges.
-* Both sides run with BLAS on the calling thread (:func:`multistart.pinned_blas`): the
+* Both sides run with BLAS on the calling thread (:func:`descent.pinned_blas`): the
   many tiny products of either side only lose from OpenBLAS's threads, and on a shared
   machine a threaded L-BFGS-B loop runs up to 30x slower -- a baseline nobody should
   beat.
@@ -42,7 +42,8 @@ import time
 import numpy as np
 from scipy.optimize import minimize
 
-from backprop_landscape.minima.multistart import find_minima, pinned_blas, sample_starts
+from backprop_landscape.minima import find_minima, sample_starts
+from backprop_landscape.minima.descent import pinned_blas
 from backprop_landscape.models.neuron import energy, gradient, hessian, reduce_signs
 from backprop_landscape.models.theta import get_theta
 from backprop_landscape.problems.separability import random_problem

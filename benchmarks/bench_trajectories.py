@@ -14,10 +14,11 @@ from __future__ import annotations
 import time
 
 import numpy as np
+import pandas as pd
 
 from backprop_landscape.models.theta import get_theta
 from backprop_landscape.trajectories.neuron import backprop, gradient_flow
-from backprop_landscape.trajectories.xor import xor_backprop, xor_backprop_loop
+from backprop_landscape.trajectories.xor import XorResult, xor_backprop
 
 T_MAX = 1e12
 ETA = 0.1
@@ -33,6 +34,20 @@ def separable_problem(n: int = 100, m: int = 10, seed: int = 0) -> tuple[np.ndar
     A = rng.normal(size=(n, m))
     y = np.sign(A @ rng.normal(size=m))
     return A * y[:, None], 0.1 * rng.normal(size=m)
+
+
+def xor_backprop_loop(seeds=20, **kwargs) -> XorResult:
+    """:func:`xor_backprop` one seed at a time, tables concatenated: the XOR baseline.
+
+    ``seeds`` is an int S (seeds 0..S-1) or a sequence; ``kwargs`` go to xor_backprop.
+    Each seed runs the same kernel with S = 1, so the arithmetic per seed is identical
+    to the vectorised run's.
+    """
+    seeds = range(seeds) if np.ndim(seeds) == 0 else seeds
+    runs = [xor_backprop([seed], **kwargs) for seed in seeds]
+    return XorResult(
+        *(pd.concat([getattr(r, f) for r in runs], ignore_index=True) for f in XorResult._fields)
+    )
 
 
 def timed(fn, *args, **kwargs) -> float:

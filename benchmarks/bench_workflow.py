@@ -25,6 +25,8 @@ def copy_workflow(folder: Path) -> None:
     shutil.copy(REPO / "Snakefile", folder / "Snakefile")
     shutil.copy(REPO / "config.yaml", folder / "config.yaml")
     shutil.copytree(REPO / "workflow", folder / "workflow")
+    # The workflow profile (threads, resources) is part of the workflow.
+    shutil.copytree(REPO / "profiles" / "default", folder / "profiles" / "default")
 
 
 def timed_snakemake(folder: Path, *args: str) -> float:

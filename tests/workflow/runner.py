@@ -45,7 +45,7 @@ def snakemake(folder: Path, *args: str) -> subprocess.CompletedProcess:
         cwd=folder,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=900,  # a loaded 2-core machine; the small config takes about a minute
     )
 
 

@@ -146,7 +146,7 @@ def network_trajectory(weights: pd.DataFrame, energy: pd.DataFrame) -> pd.DataFr
 
 def _reduced(problem_frame: pd.DataFrame):
     from ..models.neuron import reduce_signs
-    from ..problems.families import problem_from_frame
+    from ..problems.problem import problem_from_frame
 
     data = problem_from_frame(problem_frame, "problem")
     return reduce_signs(data.A, data.y)

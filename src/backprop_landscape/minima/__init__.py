@@ -1,8 +1,11 @@
 """Stage ``minima``: every local minimum of E, finite and at infinity.
 
 ``critical1d``: the exact one-weight search; ``bifurcation``: the fold a* of the type-3
-example; ``multistart``: the vectorised descent for m >= 2; ``faces``: minima at
-infinity on the faces of the cube; ``counts``: the counts table.
+example; for m >= 2, ``search``: the multistart search (:func:`find_minima`), drawing its
+starts from ``starts`` and descending them by ``descent`` (its steps in ``steps``, its
+row terms in ``kernels``, row hashing in ``hashing``); ``faces``: minima at infinity on
+the faces of the cube, with the linear programs on their cones in ``cones`` and the
+batched LP solvers in ``lp``; ``counts``: the counts table.
 """
 
 from .._lazy import lazy_exports
@@ -22,8 +25,8 @@ __getattr__, __dir__ = lazy_exports(
     {
         "critical_points": ".critical1d",
         "type3_bifurcation": ".bifurcation",
-        "find_minima": ".multistart",
-        "sample_starts": ".multistart",
+        "find_minima": ".search",
+        "sample_starts": ".starts",
         "analyse_faces": ".faces",
         "analyse_face": ".faces",
         "count_minima": ".counts",

@@ -1,7 +1,7 @@
 """Open questions 1 and 2 in numbers: how many minima, and how large the global basin.
 
 Reads the aggregate ``minima.parquet`` (one row per minimum found, see
-:func:`multistart.find_minima`) and tells, per (problem, theta), how many minima there
+:func:`search.find_minima`) and tells, per (problem, theta), how many minima there
 are, finite and at infinity apart, where the global minimum is, and which share of the
 starts reaches it.  Each problem is labelled with its family and its sweep coordinates,
 so the tables can be grouped against m (question 1) or structured against shuffled
@@ -58,7 +58,7 @@ def count_minima(
     """One row per (problem, theta) of ``minima``: counts, global minimum and its basin.
 
     ``sizes`` maps each problem to its (n, m).  ``runs`` maps (problem, theta) to the
-    job's run counts (the ``attrs`` of :func:`multistart.find_minima`: n_starts,
+    job's run counts (the ``attrs`` of :func:`search.find_minima`: n_starts,
     n_undecided, n_saturated_undecided); without them the undecided share is 1 minus the
     basin fractions and the saturated share is NaN.  A job that found no minimum (every
     start undecided) still has its row, with zero counts and NaN energies.

@@ -1,7 +1,7 @@
 """The models whose error E the stages study.
 
 ``theta``: the sigmoids, their stable complements and declared tails; ``tails``: the
-leading monomials of E far out along a ray; ``neuron``: the paper"s perceptron, E, its
+leading monomials of E far out along a ray; ``neuron``: the paper's perceptron, E, its
 gradient and Hessian after the sign-flip reduction.
 """
 

@@ -4,7 +4,8 @@ A~ = diag(y) A has the rows y^i u^i; since theta is odd, (theta(u.x) - y)^2 equa
 (1 - theta(y u.x))^2 for y = +-1, so the target becomes e = (1, ..., 1).
 
 Every function takes ``X`` of shape (..., m) and broadcasts over the leading axes, so
-many starts or seeds are evaluated in one call.
+many starts or seeds are evaluated in one call; :func:`evaluator` gives E and its
+gradient together, for loops that need both at every step.
 """
 
 from __future__ import annotations
@@ -48,12 +49,59 @@ def gradient(A_tilde, X, theta: Theta):
     return -2.0 * residual_weights(A_tilde, X, theta) @ np.asarray(A_tilde, dtype=float)
 
 
+def evaluator(A_tilde, theta: Theta):
+    """A function X (S, m) -> (E (S,), grad E (S, m)) on a fixed A~, for descent loops.
+
+    One pass over the margins per call: z and 1 - theta(z) serve both E and its gradient,
+    and A~' is laid out contiguously once for all calls.  The values agree with
+    :func:`energy` and :func:`gradient` to rounding, not bit for bit: BLAS may round the
+    product with a contiguous A~' differently from the one with the transposed view.
+    """
+    A = np.asarray(A_tilde, dtype=float)
+    AT = np.ascontiguousarray(A.T)
+
+    def evaluate(X):
+        z = X @ AT
+        one_minus = theta.one_minus(z)
+        E = np.sum(np.square(one_minus), axis=1)
+        return E, (-2.0 * one_minus * theta.d1(z)) @ A
+
+    return evaluate
+
+
 def hessian(A_tilde, X, theta: Theta):
-    """Hess E(x) = 2 A~' diag(theta'(z)^2 - (1 - theta(z)) theta''(z)) A~."""
+    """Hess E(x) = 2 A~' diag(c(z)) A~, c = theta'^2 - (1 - theta) theta'' (theta.curvature)."""
     A_tilde = np.asarray(A_tilde, dtype=float)
     z = margins(A_tilde, X)
-    curvature = np.square(theta.d1(z)) - theta.one_minus(z) * theta.d2(z)
-    return 2.0 * np.einsum("...i,ij,ik->...jk", curvature, A_tilde, A_tilde)
+    return 2.0 * np.einsum("...i,ij,ik->...jk", theta.curvature(z), A_tilde, A_tilde)
+
+
+def hessian_lipschitz(A_tilde, theta: Theta) -> float | None:
+    """L with ||H(x) - H(y)|| <= L ||x - y|| for all x, y: H = 2 sum_i c(a_i . x) a_i a_i'.
+
+    L = 2 sup |c'| sum_i ||a_i||^3; None when theta gives no bound on |c'|
+    (``theta.curvature_slope_bound``: theta'' not continuous).
+    """
+    bound = theta.curvature_slope_bound
+    if bound is None:
+        return None
+    A = np.asarray(A_tilde, dtype=float)
+    return 2.0 * bound * float(np.sum(np.linalg.norm(A, axis=1) ** 3))
+
+
+def row_space(A_tilde, rtol: float) -> np.ndarray:
+    """Orthonormal basis (columns, shape (m, rank)) of the row space of A~.
+
+    E depends on x only through its projection on this space: moving along ker A~
+    changes no margin.  Singular values up to ``rtol`` times the largest count as zero
+    (each caller chooses its own tolerance).  No rows: an empty basis.
+    """
+    A = np.asarray(A_tilde, dtype=float)
+    if A.shape[0] == 0:
+        return np.zeros((A.shape[1], 0))
+    _, s, vt = np.linalg.svd(A, full_matrices=False)
+    rank = int(np.sum(s > rtol * max(s.max(initial=0.0), np.finfo(float).tiny)))
+    return vt[:rank].T
 
 
 def ray_limit(A_tilde, direction, base, theta: Theta) -> float:

@@ -10,6 +10,12 @@ Every member gives, vectorised over numpy arrays,
   values themselves underflow (z of several hundred and beyond)
 * ``log_abs_d2(z)`` and the location ``d2_peak`` of the maximum of |theta''|;
   |theta''| is even and decreasing in |z| beyond ``d2_peak``
+* ``curvature(z)``, ``log_curvature(z)``, ``curvature_slope(z)``: c = theta'^2 -
+  (1 - theta) theta'' = (1/2) d^2/dz^2 (1 - theta)^2 and its slope, with the bound
+  ``curvature_slope_bound`` on |c'| where theta'' is continuous
+* ``fast_one_minus(a)``, ``fast_tail_terms(a)`` for a = |z|: closed forms with one or two
+  transcendental calls per entry, clipped at ``fast_clip``, for the descent's fast path
+* ``linear_range``: the |z| up to which products of theta' terms cannot underflow
 
 and declares its tail (see :class:`Tail`), from which behaviour at infinity is
 decided without evaluating anything at huge arguments.
@@ -51,11 +57,22 @@ class Tail:
 
 
 class Theta:
-    """Base class; subclasses implement the stable primitives for z >= 0 or all z."""
+    """Base class; subclasses implement the stable primitives for z >= 0 or all z.
+
+    A subclass that changes a primitive must also override the fast kernels
+    (:meth:`fast_one_minus`, :meth:`fast_tail_terms`) if it inherits closed-form ones;
+    the base class's kernels call the primitives and are always right.
+    """
 
     name: str
     tail: Tail
     d2_peak: float
+    #: |z| beyond which the fast kernels clip their argument: their terms are then below
+    #: ~1e-260 and only count for rows that deep, which the descent takes from logarithms.
+    fast_clip: float = np.inf
+    #: theta'' is continuous and c' decays in the tails, so the largest |c'| on a fine
+    #: grid over [-60, 60] bounds it (see :attr:`curvature_slope_bound`).
+    smooth_curvature: bool = False
 
     def value(self, z):
         raise NotImplementedError
@@ -91,15 +108,18 @@ class Theta:
         """c(z) = theta'^2 - (1 - theta) theta'' = (1/2) d^2/dz^2 (1 - theta)^2."""
         return np.square(self.d1(z)) - self.one_minus(z) * self.d2(z)
 
-    def log_curvature(self, z):
+    def log_curvature(self, z, log_one_minus=None, log_d1=None):
         """(sign, log|c(z)|) of the curvature c, finite where c itself underflows.
 
         theta'' has the sign of -z, so for z > 0 both parts of c add and for z < 0 they
         subtract; the difference is formed after factoring out the larger part.
+        ``log_one_minus`` and ``log_d1``, if given, are log(1 - theta(z)) and
+        log theta'(z) already computed by the caller (they are not computed again).
         """
         z = np.asarray(z, dtype=float)
-        square = 2.0 * self.log_d1(z)
-        product = self.log_one_minus(z) + self.log_abs_d2(z)
+        square = 2.0 * (self.log_d1(z) if log_d1 is None else log_d1)
+        log_om = self.log_one_minus(z) if log_one_minus is None else log_one_minus
+        product = log_om + self.log_abs_d2(z)
         top = np.maximum(square, product)
         signed = np.exp(square - top) - np.sign(-z) * np.exp(product - top)
         with np.errstate(divide="ignore"):
@@ -108,6 +128,51 @@ class Theta:
     def curvature_slope(self, z):
         """c'(z) = 3 theta' theta'' - (1 - theta) theta^(3)."""
         return 3.0 * self.d1(z) * self.d2(z) - self.one_minus(z) * self.d3(z)
+
+    @cached_property
+    def curvature_slope_bound(self) -> float | None:
+        """An upper bound on |c'(z)| over all z; None where theta'' jumps (c then jumps too).
+
+        Only thetas that declare ``smooth_curvature`` qualify: their c' is smooth and
+        decays in the tails, so its maximum over a fine grid, plus 5%, bounds it.
+        """
+        if not self.smooth_curvature:
+            return None
+        z = np.linspace(-60.0, 60.0, 48001)  # spacing 0.0025: the grid misses < 1% of the sup
+        return 1.05 * float(np.max(np.abs(self.curvature_slope(z))))
+
+    @cached_property
+    def linear_range(self) -> float:
+        """|z| up to which theta'(z)^2 >= 1e-200, so plain products of theta' cannot underflow.
+
+        inf for power tails that never get that small before |z| = 1e300.
+        """
+        from scipy.optimize import brentq  # only the root search needs scipy.optimize
+
+        target = np.log(1e-200) / 2.0
+        hi = 1.0
+        while self.log_d1(hi) > target:
+            hi *= 2.0
+            if hi > 1e300:
+                return np.inf  # power tails: theta' never gets that small
+        return float(brentq(lambda z: self.log_d1(z) - target, 0.0, hi))
+
+    def fast_one_minus(self, a):
+        """u = 1 - theta(a) for a = |z| >= 0 to full relative accuracy, as fast as possible.
+
+        This default calls :meth:`one_minus`; the built-in thetas use a closed form with
+        one transcendental call per entry (clipped at ``fast_clip`` where that matters).
+        """
+        return self.one_minus(a)
+
+    def fast_tail_terms(self, a):
+        """(u, theta', |theta''|) at a = |z| >= 0, u = 1 - theta(a) to full relative accuracy.
+
+        This default calls the primitives; the built-in thetas use closed forms (one or
+        two transcendental calls per entry, arguments clipped at ``fast_clip``), checked
+        against the primitives in the tests.
+        """
+        return self.one_minus(a), self.d1(a), np.abs(self.d2(a))
 
     @cached_property
     def curvature_turning_points(self) -> np.ndarray:
@@ -133,6 +198,8 @@ class Tanh(Theta):
     name = "tanh"
     tail = Tail(C=2.0, p=0.0, k=2.0, q=1.0, z_asym=2.5)
     d2_peak = float(np.arctanh(1.0 / np.sqrt(3.0)))
+    fast_clip = 300.0
+    smooth_curvature = True
 
     def value(self, z):
         return np.tanh(z)
@@ -163,6 +230,15 @@ class Tanh(Theta):
         with np.errstate(divide="ignore"):  # log 0 = -inf at z = 0 is the right value
             return LOG_2 + np.log(np.tanh(z)) + self.log_d1(z)
 
+    def fast_one_minus(self, a):
+        q = np.exp(-2.0 * np.minimum(a, self.fast_clip))
+        return 2.0 * q / (1.0 + q)
+
+    def fast_tail_terms(self, a):
+        u = self.fast_one_minus(a)
+        d1 = u * (2.0 - u)
+        return u, d1, 2.0 * (1.0 - u) * d1
+
 
 class Atan(Theta):
     """theta = (2/pi) arctan z; 1 - theta = (2/pi) atan2(1, z), exact for every z."""
@@ -170,6 +246,8 @@ class Atan(Theta):
     name = "atan"
     tail = Tail(C=TWO_OVER_PI, p=1.0, k=0.0, q=1.0, z_asym=6.0)
     d2_peak = float(1.0 / np.sqrt(3.0))
+    fast_clip = 1e150  # b * b stays finite
+    smooth_curvature = True
 
     def value(self, z):
         return TWO_OVER_PI * np.arctan(z)
@@ -199,6 +277,13 @@ class Atan(Theta):
         with np.errstate(divide="ignore"):
             return np.log(2.0 * TWO_OVER_PI) + np.log(z) - 2.0 * _log1p_square(z)
 
+    # fast_one_minus: the default, one_minus = (2/pi) atan2(1, a), is one call already
+
+    def fast_tail_terms(self, a):
+        b = np.minimum(a, self.fast_clip)
+        r = 1.0 / (1.0 + b * b)
+        return TWO_OVER_PI * np.arctan2(1.0, b), TWO_OVER_PI * r, 2.0 * TWO_OVER_PI * b * r * r
+
 
 class Erf(Theta):
     """theta = erf; 1 - erf = erfc, and log erfc(z) = log 2 + log_ndtr(-sqrt(2) z)."""
@@ -206,6 +291,8 @@ class Erf(Theta):
     name = "erf"
     tail = Tail(C=float(1.0 / np.sqrt(np.pi)), p=1.0, k=1.0, q=2.0, z_asym=7.0)
     d2_peak = float(1.0 / np.sqrt(2.0))
+    fast_clip = 26.0
+    smooth_curvature = True
 
     def value(self, z):
         return special.erf(z)
@@ -235,6 +322,14 @@ class Erf(Theta):
         with np.errstate(divide="ignore"):
             return LOG_2 + np.log(z) + self.log_d1(z)
 
+    def fast_one_minus(self, a):
+        return special.erfc(np.minimum(a, self.fast_clip))
+
+    def fast_tail_terms(self, a):
+        b = np.minimum(a, self.fast_clip)
+        d1 = TWO_OVER_SQRT_PI * np.exp(-b * b)
+        return special.erfc(b), d1, 2.0 * b * d1
+
 
 class Softsign(Theta):
     """theta = z / (1 + |z|); only C^1 at 0: theta'' jumps from +2 to -2 there."""
@@ -242,6 +337,7 @@ class Softsign(Theta):
     name = "softsign"
     tail = Tail(C=1.0, p=1.0, k=0.0, q=1.0, z_asym=100.0)
     d2_peak = 0.0
+    fast_clip = 1e300
 
     def value(self, z):
         z = np.asarray(z, dtype=float)
@@ -270,6 +366,14 @@ class Softsign(Theta):
 
     def log_abs_d2(self, z):
         return LOG_2 - 3.0 * np.log1p(np.abs(np.asarray(z, dtype=float)))
+
+    def fast_one_minus(self, a):
+        return 1.0 / (1.0 + a)
+
+    def fast_tail_terms(self, a):
+        # theta'' jumps at 0, where d2 takes the mean, 0
+        r = 1.0 / (1.0 + np.minimum(a, self.fast_clip))
+        return r, r * r, np.where(a > 0, 2.0 * r * r * r, 0.0)
 
 
 def _reciprocal_one_plus_abs(z):

@@ -1,7 +1,8 @@
 """Stage ``problems``: data sets (u, y), one per name.
 
 ``names``: the grammar of problem names (templates, patterns, parsers), written once;
-``families``: the paper's n2m1, scalar and product problems and ``build_problem``;
+``problem``: the record (A, y) and its table; ``families``: the paper's n2m1, scalar
+and product problems and ``build_problem``;
 ``tasks``: structured tasks and their shuffled controls; ``datafile``: the user's files;
 ``separability``: separability LP, max-margin QP and random problems.
 """
@@ -41,10 +42,10 @@ __getattr__, __dir__ = lazy_exports(
         "parse_problem": ".names",
         "problem_name": ".names",
         "pattern_of": ".names",
-        "Problem": ".families",
+        "Problem": ".problem",
         "build_problem": ".families",
-        "problem_to_frame": ".families",
-        "problem_from_frame": ".families",
+        "problem_to_frame": ".problem",
+        "problem_from_frame": ".problem",
         "n2m1_name": ".families",
         "n2m1_problem": ".families",
         "random_name": ".families",

@@ -17,7 +17,7 @@ import numpy as np
 if TYPE_CHECKING:
     import pandas as pd
 
-from .families import Problem
+from .problem import Problem
 
 INPUT_COLUMN = re.compile(r"^u([1-9][0-9]*)$")
 

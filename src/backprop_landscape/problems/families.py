@@ -6,35 +6,16 @@ A problem's name is its path below ``results/problems/`` without the suffix, e.g
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import numpy as np
 
 from .names import problem_name
+from .problem import Problem
 
 N2M1_DIRECTIONS = {
     1: lambda a: (0.0, a),  # V = span (0, a): clos TV = {0} x [-1, 1]
     2: lambda a: (1.0, a),  # V = span (1, a): e itself is a limit point
     3: lambda a: (1.0, -a),  # V = span (1, -a): a finite maximum and two minima for large a
 }
-
-
-@dataclass(frozen=True)
-class Problem:
-    """A learning problem: inputs A (n x m, rows u^i) and labels y (n, entries +-1)."""
-
-    name: str
-    A: np.ndarray
-    y: np.ndarray
-    meta: dict = field(default_factory=dict)
-
-    @property
-    def n(self) -> int:
-        return self.A.shape[0]
-
-    @property
-    def m(self) -> int:
-        return self.A.shape[1]
 
 
 def n2m1_name(kind: int, a: float) -> str:
@@ -88,20 +69,11 @@ def build_problem(family: str, params: dict) -> Problem:
         return n2m1_problem(params["kind"], params["a"])
     if family == "scalar":
         return scalar_problem()
-    if family == "random":
-        from .separability import random_problem  # scipy's LP: only where it is needed
-
-        n, m, seed, separable = (params[k] for k in ("n", "m", "seed", "separable"))
-        A, y = random_problem(n, m, seed, separable)
-        return Problem(random_name(n, m, separable, seed), A, y, dict(params))
+    if family in ("random", "task"):
+        A, y = _drawn_data(family, params)
+        return Problem(problem_name(family, **params), A, y, dict(params))
     if family == "product":
         return product_problem(params["m"], params["a"])
-    if family == "task":
-        from .tasks import task_data, task_name
-
-        task, n, seed, shuffled = (params[k] for k in ("task", "n", "seed", "shuffled"))
-        A, y = task_data(task, n, seed, shuffled)
-        return Problem(task_name(task, n, seed, shuffled), A, y, dict(params))
     if family == "file":
         from .datafile import read_data_file
 
@@ -109,16 +81,12 @@ def build_problem(family: str, params: dict) -> Problem:
     raise ValueError(f"unknown problem family {family!r}")
 
 
-def problem_to_frame(problem: Problem):
-    """Columns u1..um and y: the on-disk form of every problem."""
-    import pandas as pd  # here, not at module level: the Snakefile imports this module
+def _drawn_data(family: str, params: dict):
+    """(A, y) of a random or task problem; their modules load only when needed (scipy)."""
+    if family == "random":
+        from .separability import random_problem
 
-    frame = pd.DataFrame(problem.A, columns=[f"u{j + 1}" for j in range(problem.m)])
-    frame["y"] = problem.y.astype(np.int64)
-    return frame
+        return random_problem(params["n"], params["m"], params["seed"], params["separable"])
+    from .tasks import task_data
 
-
-def problem_from_frame(frame, name: str, meta: dict | None = None) -> Problem:
-    inputs = [c for c in frame.columns if c != "y"]
-    A = frame[inputs].to_numpy(dtype=float)
-    return Problem(name, A, frame["y"].to_numpy(dtype=np.int64), dict(meta or {}))
+    return task_data(params["task"], params["n"], params["seed"], params["shuffled"])

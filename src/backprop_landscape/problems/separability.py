@@ -273,21 +273,29 @@ def _least_distance(A: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def angle_to(x, w_hat) -> np.ndarray:
     """Angle in radians between each row of x (shape (..., m)) and the direction w_hat.
 
-    Uses 2 atan2(||u - v||, ||u + v||) on unit vectors u, v (accurate for angles near 0
-    and pi, unlike arccos of a dot product).  Rows with x = 0 have no direction: NaN.
+    ``w_hat`` is one direction (m,), a nonzero vector, or one direction per row of x
+    (the shape of x).  Uses 2 atan2(||u - v||, ||u + v||) on unit vectors u, v (accurate
+    for angles near 0 and pi, unlike arccos of a dot product).  Rows with x = 0, or with
+    a zero row of w_hat, have no direction: NaN.
     """
     x = np.asarray(x, dtype=float)
     w_hat = np.asarray(w_hat, dtype=float)
-    if w_hat.ndim != 1 or x.shape[-1:] != w_hat.shape:
-        raise ValueError(f"x must be (..., m) and w_hat (m,); got {x.shape} and {w_hat.shape}")
-    w_norm = float(np.linalg.norm(w_hat))
-    if not w_norm > 0:
-        raise ValueError("w_hat must be a nonzero vector")
-    v = w_hat / w_norm
+    if w_hat.ndim == 1 and x.shape[-1:] == w_hat.shape:
+        w_norm = float(np.linalg.norm(w_hat))
+        if not w_norm > 0:
+            raise ValueError("w_hat must be a nonzero vector")
+        v, has_direction = w_hat / w_norm, True
+    elif w_hat.shape == x.shape and x.ndim > 1:
+        w_norms = np.linalg.norm(w_hat, axis=-1, keepdims=True)
+        v, has_direction = w_hat / np.where(w_norms > 0, w_norms, 1.0), w_norms[..., 0] > 0
+    else:
+        raise ValueError(
+            f"x must be (..., m) and w_hat (m,) or x's shape; got {x.shape} and {w_hat.shape}"
+        )
     norms = np.linalg.norm(x, axis=-1, keepdims=True)
     u = x / np.where(norms > 0, norms, 1.0)
     angle = 2.0 * np.arctan2(np.linalg.norm(u - v, axis=-1), np.linalg.norm(u + v, axis=-1))
-    return np.where(norms[..., 0] > 0, angle, np.nan)
+    return np.where((norms[..., 0] > 0) & has_direction, angle, np.nan)
 
 
 def random_problem(

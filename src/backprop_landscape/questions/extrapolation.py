@@ -93,8 +93,11 @@ import numpy as np
 import pandas as pd
 
 from ..grids import as_count, log_step_grid
+from ..models.neuron import evaluator as neuron_evaluator
 from ..models.theta import Theta
+from ..problems.separability import angle_to
 from ..trajectories import xor
+from .logmode import TINY, Law, Window
 
 Evaluator = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
 
@@ -103,10 +106,7 @@ AIM = 0.8
 #: The E(step) tail of plain backprop is extrapolated only if its decay exponents over the
 #: last two windows agree to this relative tolerance.
 TAIL_RTOL = 0.1
-#: Increments of D below FLAT |D| mean D is constant (pure log rule, to rounding).
-FLAT = 1e-9
 EVENTS = ("plain", "jump", "rejected")
-_TINY = np.finfo(float).tiny
 
 
 @dataclass(frozen=True)
@@ -201,23 +201,9 @@ class Descent:
 # --------------------------------------------------------------------------------------
 # Evaluators: X (S, P) -> (E (S,), grad E (S, P))
 # --------------------------------------------------------------------------------------
-
-
-def neuron_evaluator(A_tilde, theta: Theta) -> Evaluator:
-    """E(x) = sum_i (1 - theta((A~ x)_i))^2 and its gradient, in one pass over the margins.
-
-    The same values as :func:`landscape.energy` and :func:`landscape.gradient`.
-    """
-    A = np.asarray(A_tilde, dtype=float)
-    AT = np.ascontiguousarray(A.T)
-
-    def evaluate(X):
-        z = X @ AT
-        one_minus = theta.one_minus(z)
-        E = np.sum(np.square(one_minus), axis=1)
-        return E, (-2.0 * one_minus * theta.d1(z)) @ A
-
-    return evaluate
+# The one-neuron error's is ``neuron_evaluator(A_tilde, theta)``, i.e.
+# :func:`models.neuron.evaluator` (imported above): E and its gradient in one pass over
+# the margins.
 
 
 class XorEvaluator:
@@ -319,12 +305,12 @@ def descend(
     stalled = np.zeros(S, dtype=bool)  # gave up: at the horizon, or jumps failed too late
 
     jump = np.zeros(S, dtype=bool)  # in log mode
-    law = _Law(S, P)
+    law = Law(S, P)
     log_k_max, log_k_min = math.log(s.jump_factor), math.log(s.min_jump_factor)
     log_horizon = math.log(s.horizon)
     log_k = np.full(S, log_k_max)  # factor of the next trial
     a = np.zeros(S)  # decay exponent of E ~ tau^-a
-    window = _Window(S, P, s)
+    window = Window(S, P, s)
     # Plain runs gain one unit of tau per iteration: the next iteration with a checkpoint.
     next_due = 1 if extrapolate else budget + 1
 
@@ -341,7 +327,7 @@ def descend(
         if any_trial:
             i = np.flatnonzero(trial)
             # One factor K further along the law, aimed at the target, within the horizon.
-            aim = np.log(E[i] / (AIM * target)) / np.maximum(a[i], _TINY)
+            aim = np.log(E[i] / (AIM * target)) / np.maximum(a[i], TINY)
             aim = np.where(a[i] > 0, aim, np.inf)
             step_k = np.maximum(np.minimum(log_k[i], aim), log_k_min)
             log_try = np.minimum(law.log_now[i] + step_k, log_horizon - np.log(law.tau[i]))
@@ -353,7 +339,7 @@ def descend(
         if any_trial:
             better = EY[i] < E[i]
             ok, bad = i[better], i[~better]
-            a[ok] = (np.log(E[ok]) - np.log(np.maximum(EY[ok], _TINY))) / step_k[better]
+            a[ok] = (np.log(E[ok]) - np.log(np.maximum(EY[ok], TINY))) / step_k[better]
             tau[ok] = law.tau[ok] * np.exp(log_try[better])
             law.log_now[ok] = log_try[better]
             log_k[ok] = np.minimum(2.0 * step_k[better], log_k_max)
@@ -435,131 +421,6 @@ def descend(
         trace=_trace_frame(trace),
         iterations=iteration,
     )
-
-
-class _Law:
-    """The fitted law of every run in log mode, anchored at its detecting checkpoint.
-
-    w(tau_a e^L) = w_a + D_a L + dD_a psi(q, L), psi = [(e^(qL) - 1 - qL) / q] /
-    (1 - e^(-q delta)), where dD_a = D_2 - D_1 is the last increment of D over the log-time
-    span delta; ``log_now`` is L of the run's current state.
-    """
-
-    def __init__(self, S: int, P: int):
-        self.x, self.D, self.dD = np.zeros((S, P)), np.zeros((S, P)), np.zeros((S, P))
-        self.q, self.delta = np.full(S, np.nan), np.ones(S)
-        self.tau, self.log_now = np.ones(S), np.zeros(S)
-
-    def start(self, runs, X, tau, fit) -> None:
-        self.x[runs], self.tau[runs], self.log_now[runs] = X[runs], tau[runs], 0.0
-        self.D[runs], self.dD[runs] = fit["D"][runs], fit["dD"][runs]
-        self.q[runs], self.delta[runs] = fit["q"][runs], fit["delta"][runs]
-
-    def position(self, runs, L) -> np.ndarray:
-        psi = _psi(self.q[runs], L, self.delta[runs])
-        return self.x[runs] + L[:, None] * self.D[runs] + psi[:, None] * self.dD[runs]
-
-
-def _psi(q, L, delta):
-    """[(e^(qL) - 1 - qL) / q] / (1 - e^(-q delta)), and its limit L^2 / (2 delta) at q = 0."""
-    q, L, delta = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (q, L, delta)))
-    small = np.abs(q * np.maximum(L, delta)) < 1e-6
-    qs = np.where(small, 1.0, q)
-    big = (np.expm1(qs * L) - qs * L) / qs / (-np.expm1(-qs * delta))
-    series = L * L / (2.0 * delta) * (1.0 + q * L / 3.0 + q * delta / 2.0)
-    return np.where(small, series, big)
-
-
-def _increment_ratio(q, d1, d2):
-    """(e^(q d2) - 1) / (1 - e^(-q d1)): the ratio of D's increments over log-time spans d1,
-    d2 when D = c + B e^(qs); d2 / d1 at q = 0.  Increasing in q."""
-    small = np.abs(q) * np.maximum(d1, d2) < 1e-9
-    qs = np.where(small, 1.0, q)
-    return np.where(small, d2 / d1, np.expm1(qs * d2) / -np.expm1(-qs * d1))
-
-
-class _Window:
-    """The last three checkpoints (tau, D, E) of every run, and the detection test."""
-
-    def __init__(self, S: int, P: int, s: Settings):
-        self.s = s
-        self.half = s.window_decades / 2.0
-        self.tau = np.ones((S, 3))
-        self.D = np.zeros((S, 3, P))
-        self.E = np.zeros((S, 3))
-        self.count = np.zeros(S, dtype=np.int64)
-        self.next_check = np.ones(S)
-
-    def reset(self, runs, tau) -> None:
-        self.count[runs] = 0
-        self.next_check[runs] = self._after(tau[runs])
-
-    def _after(self, tau):
-        """The first checkpoint 10^(j h) strictly above tau."""
-        j = np.floor(np.log10(np.maximum(tau, 1.0)) / self.half + 1e-9) + 1.0
-        return 10.0 ** (j * self.half)
-
-    def record(self, runs, tau, D, E):
-        """Store a checkpoint for ``runs``; return (fired, fit) for every run.
-
-        ``fit`` holds, per run, D (= D_2), dD (= D_2 - D_1), q, delta (= log tau_2/tau_1)
-        and a (the decay exponent of E over the last half window).
-        """
-        i = np.flatnonzero(runs)
-        for store in (self.tau, self.D, self.E):
-            store[i, :2] = store[i, 1:]
-        self.tau[i, 2], self.D[i, 2], self.E[i, 2] = tau[i], D[i], E[i]
-        self.count[i] = np.minimum(self.count[i] + 1, 3)
-        self.next_check[i] = self._after(tau[i])
-
-        S, P = D.shape
-        fired = np.zeros(S, dtype=bool)
-        fit = {
-            "D": np.zeros((S, P)),
-            "dD": np.zeros((S, P)),
-            "q": np.full(S, np.nan),
-            "delta": np.ones(S),
-            "a": np.zeros(S),
-        }
-        i = i[(self.count[i] == 3) & (tau[i] >= self.s.min_steps)]
-        E0, E1, E2 = self.E[i].T
-        i = i[(E0 > E1) & (E1 > E2)]
-        if i.size == 0:
-            return fired, fit
-        log_tau = np.log(self.tau[i])
-        d1, d2 = log_tau[:, 1] - log_tau[:, 0], log_tau[:, 2] - log_tau[:, 1]
-        D0, D1, D2 = self.D[i, 0], self.D[i, 1], self.D[i, 2]
-        inc1, inc2 = D1 - D0, D2 - D1
-        n1, n2, norm = (np.linalg.norm(v, axis=1) for v in (inc1, inc2, D2))
-        flat = (n1 <= FLAT * norm) & (n2 <= FLAT * norm) & (norm > 0)
-        ratio = np.einsum("ij,ij->i", inc2, inc1) / np.maximum(n1 * n1, _TINY)
-        residual = np.linalg.norm(inc2 - ratio[:, None] * inc1, axis=1)
-        lo, hi = self.s.min_exponent, self.s.max_exponent
-        in_range = (ratio >= _increment_ratio(lo, d1, d2)) & (ratio <= _increment_ratio(hi, d1, d2))
-        geometric = (n1 > 0) & (ratio > 0) & (residual <= self.s.law_rtol * norm) & in_range
-        q = np.where(flat, 0.0, _solve_exponent(ratio, d1, d2, lo, hi))
-        # The law must be near its asymptotic form: D within rtol of its limit c
-        # (|B| small, log rule) or a pure power law (|c| = |D - B| small).
-        B = inc2 / -np.expm1(-np.where(q != 0, q, 1.0) * d2)[:, None]
-        part = np.where(q > 0, np.linalg.norm(D2 - B, axis=1), np.linalg.norm(B, axis=1))
-        ok = flat | (geometric & (q != 0) & (part <= self.s.law_rtol * norm))
-        fired[i] = ok
-        fit["D"][i] = D2
-        fit["dD"][i] = np.where(flat[:, None], 0.0, inc2)
-        fit["q"][i] = np.where(ok, q, np.nan)
-        fit["delta"][i] = d2
-        fit["a"][i] = np.log(self.E[i, 1] / self.E[i, 2]) / d2
-        return fired, fit
-
-
-def _solve_exponent(ratio, d1, d2, lo: float, hi: float, iterations: int = 60):
-    """q in [lo, hi] with _increment_ratio(q, d1, d2) = ratio, by bisection (clipped)."""
-    low, high = np.full(ratio.shape, lo), np.full(ratio.shape, hi)
-    for _ in range(iterations):
-        mid = 0.5 * (low + high)
-        above = _increment_ratio(mid, d1, d2) > ratio
-        high, low = np.where(above, mid, high), np.where(above, low, mid)
-    return 0.5 * (low + high)
 
 
 def _trace_rows(labels, step, tau, E, event, rows) -> dict:
@@ -660,7 +521,7 @@ def _compare(evaluate, x0, eta, target, budget, settings, seeds, per_decade):
         run = plain.trace[plain.trace["seed"] == labels[i]]
         steps_plain[i] = estimate_steps(run["step"], run["E"], target, settings.window_decades)
     both = plain.reached & fast.reached
-    norm_plain = np.maximum(np.linalg.norm(plain.x, axis=1), _TINY)
+    norm_plain = np.maximum(np.linalg.norm(plain.x, axis=1), TINY)
     table = pd.DataFrame(
         {
             "seed": labels,
@@ -681,7 +542,7 @@ def _compare(evaluate, x0, eta, target, budget, settings, seeds, per_decade):
             "detected_at": fast.detected_at,
             "exponent": fast.exponent,
             "t_virtual": fast.t_virtual,
-            "angle_to_plain": np.where(both, _angle(fast.x, plain.x), np.nan),
+            "angle_to_plain": np.where(both, angle_to(fast.x, plain.x), np.nan),
             "norm_ratio": np.where(both, np.linalg.norm(fast.x, axis=1) / norm_plain, np.nan),
         }
     )
@@ -691,13 +552,6 @@ def _compare(evaluate, x0, eta, target, budget, settings, seeds, per_decade):
     )
     trace = trace[["method", *[c for c in trace.columns if c != "method"]]]
     return table, trace, plain, fast
-
-
-def _angle(x, y) -> np.ndarray:
-    """Angle between rows of x and y, 2 atan2(|u - v|, |u + v|) on unit vectors."""
-    u = x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), _TINY)
-    v = y / np.maximum(np.linalg.norm(y, axis=1, keepdims=True), _TINY)
-    return 2.0 * np.arctan2(np.linalg.norm(u - v, axis=1), np.linalg.norm(u + v, axis=1))
 
 
 def neuron_experiment(

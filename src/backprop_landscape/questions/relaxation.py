@@ -20,7 +20,7 @@ seed gives the whole curve.  A run stops when its next call would pass ``max_eva
 
 **Reaching the global minimum.**  Minima may be at infinity, where E only approaches its
 infimum, so a run *reaches* the global minimum once its best E <= E_global + tol.
-E_global is the lower of the lowest minimum :func:`multistart.find_minima` finds (limits
+E_global is the lower of the lowest minimum :func:`minima.find_minima` finds (limits
 at infinity included; the reference) and the lowest E any run evaluated.
 
 **Box and starts.**  Every repeat draws one start x0 uniform in [-start_scale,
@@ -42,7 +42,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import basinhopping, brentq, dual_annealing, minimize
 
-from ..minima.multistart import find_minima
+from ..minima import find_minima
 from ..models.neuron import energy, energy_above_ray_limit, gradient
 from ..models.theta import Theta
 from ..seeds import derived_seed

@@ -218,27 +218,6 @@ def xor_backprop(
     return _result(seeds, epochs, params, E)
 
 
-def xor_backprop_loop(
-    seeds=20,
-    hidden: int = 2,
-    eta: float = 0.5,
-    n_epochs: int = 1_000_000,
-    scale: float = 1.0,
-    per_decade: int = 30,
-    record_epochs=None,
-) -> XorResult:
-    """Same as :func:`xor_backprop` but one seed at a time: the baseline for benchmarks.
-
-    Each seed runs the same kernel with S = 1, so the arithmetic per seed is identical.
-    """
-    seeds, n_epochs, epochs = _validate(seeds, hidden, eta, n_epochs, per_decade, record_epochs)
-    start = initial_weights(seeds, hidden, scale)
-    runs = [_run(BatchKernel(*unpack(start[i : i + 1])), eta, epochs) for i in range(len(seeds))]
-    params = np.concatenate([p for p, _ in runs], axis=1)
-    E = np.concatenate([e for _, e in runs], axis=1)
-    return _result(seeds, epochs, params, E)
-
-
 def log_rule_diagnostic(weights: pd.DataFrame) -> pd.DataFrame:
     """The paper's t [w(t+1) - w(t)] at every recorded epoch t whose successor is recorded.
 

@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 
 from backprop_landscape.figures import paper as plotting
+from backprop_landscape.figures import save_figure
 from backprop_landscape.minima.critical1d import critical_points
 from backprop_landscape.models.neuron import reduce_signs
 from backprop_landscape.models.theta import THETA_NAMES, get_theta
@@ -45,9 +46,9 @@ def test_paper_figures_are_written_reproducibly(tmp_path):
     critical = critical_points(A_tilde, theta)
     for draw, stem in ((plotting.energy_figure, "fig2"), (plotting.image_figure, "fig4")):
         paths = [tmp_path / f"{stem}.png", tmp_path / f"{stem}.pdf"]
-        plotting.save_figure(draw(A_tilde, theta, critical, title=stem), paths)
+        save_figure(draw(A_tilde, theta, critical, title=stem), paths)
         first = [path.read_bytes() for path in paths]
-        plotting.save_figure(draw(A_tilde, theta, critical, title=stem), paths)
+        save_figure(draw(A_tilde, theta, critical, title=stem), paths)
         assert [path.read_bytes() for path in paths] == first
         assert first[0].startswith(b"\x89PNG") and first[1].startswith(b"%PDF")
 
@@ -74,5 +75,5 @@ def test_bifurcation_figure_has_one_panel_per_theta(tmp_path):
         r"$\theta$ = atan",
         r"$\theta$ = erf",
     ]
-    plotting.save_figure(fig, [tmp_path / "bifurcation.png"])
+    save_figure(fig, [tmp_path / "bifurcation.png"])
     assert (tmp_path / "bifurcation.png").stat().st_size > 0

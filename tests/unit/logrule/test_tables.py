@@ -15,7 +15,8 @@ from backprop_landscape.logrule.tables import (
 )
 from backprop_landscape.models.neuron import reduce_signs
 from backprop_landscape.models.theta import get_theta
-from backprop_landscape.problems.families import Problem, problem_to_frame, scalar_problem
+from backprop_landscape.problems.families import scalar_problem
+from backprop_landscape.problems.problem import Problem, problem_to_frame
 from backprop_landscape.trajectories.neuron import gradient_flow, log_time_grid
 
 T = np.logspace(-2, 8, 101)

@@ -4,21 +4,17 @@ import numpy as np
 import pytest
 from scipy.optimize import linprog
 
-from backprop_landscape.minima.critical1d import critical_points
-from backprop_landscape.minima.faces import (
+from backprop_landscape.minima.cones import (
     _highs_directions,
-    _lp_batch,
-    _ray_verdict,
-    _ray_verdicts,
-    analyse_face,
-    analyse_faces,
     face_directions,
     face_margins,
     face_slopes,
     pushable_rows,
-    saturation_threshold,
 )
-from backprop_landscape.minima.multistart import find_minima
+from backprop_landscape.minima.critical1d import critical_points
+from backprop_landscape.minima.faces import _ray_verdict, _ray_verdicts, analyse_face, analyse_faces
+from backprop_landscape.minima.kernels import saturation_threshold
+from backprop_landscape.minima.search import find_minima
 from backprop_landscape.models.neuron import energy, energy_above_ray_limit, reduce_signs
 from backprop_landscape.models.tails import dominance_start, energy_tail, limit_is_minimum
 from backprop_landscape.models.theta import THETA_NAMES, get_theta
@@ -168,31 +164,6 @@ def test_invalid_patterns_are_rejected():
         analyse_face(A, [2, 0], get_theta("tanh"))
     with pytest.raises(ValueError, match="finite point"):
         analyse_face(A, [0, 0], get_theta("tanh"))
-
-
-# --------------------------------------------------------------------------------------
-# The batched LP machinery against HiGHS
-# --------------------------------------------------------------------------------------
-
-
-def test_batched_dual_simplex_matches_highs_on_random_lps():
-    rng = np.random.default_rng(1)
-    k, r, w = 120, 30, 5
-    G = rng.standard_normal((k, r, w))
-    h = rng.uniform(0.1, 1.0, (k, r))
-    h[:30, :4] = -rng.uniform(1.0, 4.0, (30, 4))  # some are infeasible
-    c = rng.standard_normal((k, w))
-    lo, hi = -3.0 * np.ones(w), 3.0 * np.ones(w)
-    sol = _lp_batch(c, G, h, lo, hi)
-    lam = sol.multipliers(c)  # dual certificates of the final vertices
-    for j in range(k):
-        ref = linprog(-c[j], A_ub=G[j], b_ub=h[j], bounds=list(zip(lo, hi)), method="highs")
-        if ref.status == 2:
-            assert sol.status[j] == 1
-        else:
-            assert sol.status[j] == 0
-            assert c[j] @ sol.x[j] == pytest.approx(-ref.fun, rel=1e-9, abs=1e-9)
-            assert np.all(lam[j] >= -1e-9)
 
 
 def _margin_by_rows(A, sigma, factor):

@@ -66,3 +66,33 @@ def test_tanh_complement_has_full_relative_accuracy_at_large_z():
 def test_unknown_theta_is_named():
     with pytest.raises(ValueError, match="'sigmoid'"):
         get_theta("sigmoid")
+
+
+def test_fast_kernels_match_the_primitives(theta):
+    """The closed forms of the descent's fast path against one_minus, d1 and d2."""
+    a = np.r_[0.0, np.geomspace(1e-9, 25.0, 400), [60.0, 250.0]]
+    a = a[a <= theta.fast_clip]
+    u, d1, d2 = theta.fast_tail_terms(a)
+    assert theta.fast_one_minus(a) == pytest.approx(theta.one_minus(a), rel=1e-14, abs=1e-300)
+    assert u == pytest.approx(theta.one_minus(a), rel=1e-14, abs=1e-300)
+    assert d1 == pytest.approx(theta.d1(a), rel=1e-12, abs=1e-300)
+    # |theta''| only to absolute accuracy near 0: tanh's forms 1 - u there by subtraction
+    assert d2 == pytest.approx(np.abs(theta.d2(a)), rel=1e-12, abs=1e-15)
+
+
+def test_curvature_slope_bound_holds_where_the_curvature_is_smooth(theta):
+    if not theta.smooth_curvature:  # softsign: theta'' jumps at 0, so does c
+        assert theta.curvature_slope_bound is None
+        return
+    z = np.random.default_rng(0).uniform(-60.0, 60.0, 100_000)
+    assert np.abs(theta.curvature_slope(z)).max() <= theta.curvature_slope_bound
+
+
+def test_linear_range_is_where_the_squared_slope_reaches_1e_minus_200(theta):
+    assert 2.0 * theta.log_d1(theta.linear_range) == pytest.approx(np.log(1e-200), rel=1e-9)
+
+
+def test_log_curvature_reuses_logs_the_caller_already_has(theta):
+    z = np.r_[-Z, 30.0, -300.0]
+    ours = theta.log_curvature(z, log_one_minus=theta.log_one_minus(z), log_d1=theta.log_d1(z))
+    np.testing.assert_array_equal(ours, theta.log_curvature(z))

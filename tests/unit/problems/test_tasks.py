@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
+from backprop_landscape.minima import find_minima
 from backprop_landscape.minima.critical1d import critical_points
-from backprop_landscape.minima.multistart import find_minima
 from backprop_landscape.models.neuron import energy, reduce_signs
 from backprop_landscape.models.theta import get_theta
 from backprop_landscape.problems.families import build_problem, n2m1_problem, product_problem

@@ -7,7 +7,9 @@ import pytest
 
 from backprop_landscape.models.neuron import energy, gradient
 from backprop_landscape.models.theta import get_theta
+from backprop_landscape.problems.separability import angle_to
 from backprop_landscape.questions import extrapolation as ex
+from backprop_landscape.questions import logmode
 from backprop_landscape.trajectories import xor
 
 TANH = get_theta("tanh")
@@ -129,14 +131,14 @@ def test_no_detection_when_backprop_converges_to_a_finite_minimum():
 
 def test_law_position_is_continuous_at_q_zero_and_exact_for_a_power_law():
     L, delta = np.array([2.0, 5.0]), math.log(10**0.5)
-    at_zero = ex._psi(0.0, L, delta)
+    at_zero = logmode.psi(0.0, L, delta)
     np.testing.assert_allclose(at_zero, L**2 / (2 * delta))
-    np.testing.assert_allclose(ex._psi(1e-5, L, delta), at_zero, rtol=1e-4)
-    np.testing.assert_allclose(ex._psi(-1e-5, L, delta), at_zero, rtol=1e-4)
+    np.testing.assert_allclose(logmode.psi(1e-5, L, delta), at_zero, rtol=1e-4)
+    np.testing.assert_allclose(logmode.psi(-1e-5, L, delta), at_zero, rtol=1e-4)
     # D = e^(q s): w(L) - w(0) = D L + dD psi must be (e^(qL) - 1) / q.
     q = 0.25
     dD = 1.0 - math.exp(-q * delta)
-    np.testing.assert_allclose(L + dD * ex._psi(q, L, delta), np.expm1(q * L) / q, rtol=1e-12)
+    np.testing.assert_allclose(L + dD * logmode.psi(q, L, delta), np.expm1(q * L) / q, rtol=1e-12)
 
 
 def test_xor_experiment_runs_every_seed_at_once():
@@ -165,3 +167,15 @@ def test_figure_draws_every_job_and_the_steps_panel():
     fig = extrapolation_figure(table, {("scalar", "tanh"): trace})
     assert len([ax for ax in fig.axes if ax.get_visible()]) == 2  # E(step), steps
     assert representative(table) in (0, 1)
+
+
+def test_angle_to_plain_compares_the_final_weights_row_by_row():
+    """angle_to with one direction per row (the table's angle_to_plain): each row's angle
+    as with its own direction, NaN where either row has no direction."""
+    x, y = np.random.default_rng(4).normal(size=(2, 6, 3))
+    x[1], y[4] = 0.0, 0.0
+    angles = angle_to(x, y)
+    for i in (0, 2, 3, 5):
+        assert angles[i] == pytest.approx(angle_to(x[i], y[i]), rel=1e-14)
+    assert np.isnan(angles[[1, 4]]).all()
+    assert angle_to(x[[0]], 5.0 * x[[0]])[0] == pytest.approx(0.0, abs=1e-7)

@@ -6,7 +6,7 @@ from backprop_landscape.models.neuron import reduce_signs
 from backprop_landscape.models.theta import get_theta
 from backprop_landscape.pipeline.io import read_table
 from backprop_landscape.pipeline.joblog import log_to_file
-from backprop_landscape.problems.families import problem_from_frame
+from backprop_landscape.problems.problem import problem_from_frame
 
 log = log_to_file(snakemake)
 params = snakemake.params

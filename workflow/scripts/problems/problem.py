@@ -2,7 +2,8 @@
 
 from backprop_landscape.pipeline.io import write_table
 from backprop_landscape.pipeline.joblog import log_to_file
-from backprop_landscape.problems.families import build_problem, problem_to_frame
+from backprop_landscape.problems.families import build_problem
+from backprop_landscape.problems.problem import problem_to_frame
 
 log = log_to_file(snakemake)
 spec = snakemake.params.spec

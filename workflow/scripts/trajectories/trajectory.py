@@ -4,7 +4,7 @@ from backprop_landscape.models.neuron import reduce_signs
 from backprop_landscape.models.theta import get_theta
 from backprop_landscape.pipeline.io import read_table, write_table
 from backprop_landscape.pipeline.joblog import log_to_file
-from backprop_landscape.problems.families import problem_from_frame
+from backprop_landscape.problems.problem import problem_from_frame
 from backprop_landscape.seeds import starting_points
 from backprop_landscape.trajectories.neuron import (
     backprop,

@@ -1,4 +1,4 @@
-"""Vectorised multistart: agreement with exact m = 1 results, with L-BFGS-B, and scales."""
+"""The multistart search: agreement with exact m = 1 results, with L-BFGS-B, and scales."""
 
 import itertools
 
@@ -8,16 +8,8 @@ import pytest
 from scipy.optimize import minimize
 
 from backprop_landscape.minima.critical1d import critical_points
-from backprop_landscape.minima.multistart import (
-    COLUMNS,
-    _cholesky_solve,
-    _plain_excess,
-    _plain_rows,
-    _unique_rows,
-    find_minima,
-    pinned_blas,
-    sample_starts,
-)
+from backprop_landscape.minima.search import COLUMNS, find_minima
+from backprop_landscape.minima.starts import sample_starts
 from backprop_landscape.models.neuron import energy, gradient, hessian, reduce_signs
 from backprop_landscape.models.theta import THETA_NAMES, get_theta
 from backprop_landscape.problems.families import n2m1_problem
@@ -212,31 +204,6 @@ def test_seed_as_int_or_generator_gives_the_same_table():
     pd.testing.assert_frame_equal(by_int, by_rng)
 
 
-@pytest.mark.parametrize("design", ["isotropic", "per_weight", "mixed"])
-def test_starts_spread_over_scales_and_directions(design):
-    starts = sample_starts(4, 20000, seed=0, r_min=1e-2, r_max=1e2, design=design)
-    radii = np.linalg.norm(starts, axis=1)
-    assert radii.min() >= 1e-2 and radii.max() <= 1e2
-    counts, _ = np.histogram(np.log10(radii), bins=4, range=(-2, 2))
-    assert counts.min() > 0.98 * counts.mean()  # log-uniform and stratified: decades alike
-    units = starts / radii[:, None]
-    assert np.abs(units.mean(axis=0)).max() < 0.02  # no direction favoured
-    assert np.abs(np.mean(np.sign(starts), axis=0)).max() < 0.02  # every orthant alike
-
-
-def test_per_weight_starts_put_weights_at_different_scales():
-    """Isotropic directions keep the weights within a few times of each other; per-weight
-    ones spread them over decades, as basins of weights with different input scales need."""
-    spread = {}
-    for design in ("isotropic", "per_weight"):
-        x = np.abs(sample_starts(3, 4000, seed=1, design=design))
-        spread[design] = np.median(np.log10(x.max(axis=1) / x.min(axis=1)))
-    assert spread["isotropic"] < 1.0 < 2.0 < spread["per_weight"]
-    mixed = sample_starts(3, 1001, seed=1)
-    assert len(mixed) == 1001
-    np.testing.assert_array_equal(mixed, sample_starts(3, 1001, seed=np.random.default_rng(1)))
-
-
 def test_separable_data_have_their_global_minimum_at_infinity():
     A_raw, y = random_problem(10, 3, 0, True)
     table = find_minima(reduce_signs(A_raw, y), "tanh", n_starts=300)
@@ -269,55 +236,6 @@ def test_bad_arguments_are_named(kwargs, message):
         find_minima(n2m1_problem(3, 10.0).A, "tanh", **kwargs)
 
 
-# --------------------------------------------------------------------------------------
-# The fast path's pieces
-# --------------------------------------------------------------------------------------
-
-
-def test_plain_row_terms_match_theta(theta):
-    """The closed-form kernels against theta's own methods, over 600 decades of |z|."""
-    z = np.concatenate([-np.geomspace(1e-9, 250.0, 2001), [0.0], np.geomspace(1e-9, 250.0, 2001)])
-    z = z[np.abs(z) < {"erf": 25.0}.get(theta.name, np.inf)]
-    w, c, e, neg = _plain_rows(z[None, :], theta)
-    om, d1, d2 = theta.one_minus(z), theta.d1(z), theta.d2(z)
-    tail = theta.one_minus(np.abs(z))  # 1 - theta(|z|): the stable form of the excess
-    excess = np.where(z >= 0, tail**2, -tail * (4.0 - tail))
-    assert w[0] == pytest.approx(om * d1, rel=1e-12, abs=1e-300)
-    curvature = d1 * d1 - om * d2
-    clear = np.abs(curvature) > 1e-6 * (d1 * d1 + np.abs(om * d2))  # away from its zeros
-    assert c[0][clear] == pytest.approx(curvature[clear], rel=1e-10, abs=1e-300)
-    assert e[0] == pytest.approx(excess, rel=1e-12, abs=1e-300)
-    assert _plain_excess(z[None, :], theta)[0][0] == pytest.approx(e[0], rel=1e-14, abs=1e-300)
-    assert neg[0] == np.count_nonzero(z < 0)
-
-
-def test_batched_cholesky_solves_and_flags_indefinite_matrices():
-    rng = np.random.default_rng(0)
-    M = rng.standard_normal((400, 5, 5))
-    H = M @ np.swapaxes(M, 1, 2) + 0.1 * np.eye(5)
-    H[:150] -= 3.0 * np.eye(5)  # many of these are indefinite
-    g = rng.standard_normal((400, 5))
-    pd, p = _cholesky_solve(H, g)
-    lam = np.linalg.eigvalsh(H)
-    assert np.all(pd <= (lam[:, 0] > 0)) and pd[150:].all()
-    assert p[pd] == pytest.approx(-np.linalg.solve(H[pd], g[pd][..., None])[..., 0], rel=1e-8)
-
-
-def test_pinned_blas_restores_the_thread_setting():
-    from threadpoolctl import threadpool_info, threadpool_limits
-
-    def blas_threads():
-        return [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]
-
-    if not blas_threads():
-        pytest.skip("no BLAS thread pool loaded")
-    with threadpool_limits(limits=2, user_api="blas"):
-        before = blas_threads()
-        with pinned_blas():
-            assert set(blas_threads()) == {1}
-        assert blas_threads() == before
-
-
 @pytest.mark.parametrize("name, depth", [("tanh", -40.0), ("erf", -14.0), ("atan", -1e4)])
 def test_a_weight_deep_in_a_tail_comes_back_while_others_converge(name, depth):
     """Block 1's rows sit at z = depth (error near 4, gradient ~1e-34 of the others'):
@@ -333,52 +251,9 @@ def test_a_weight_deep_in_a_tail_comes_back_while_others_converge(name, depth):
     assert table.x.iloc[0][0] == pytest.approx(0.1 * x_min, rel=1e-6)
 
 
-def test_unique_rows_agrees_with_numpy():
-    rng = np.random.default_rng(3)
-    R = np.round(rng.standard_normal((50, 4)), 1)[rng.integers(0, 50, 400)]
-    R[::7] *= -0.0  # signed zeros are one value
-    first, inverse = _unique_rows(R)
-    _, first_np, inverse_np = np.unique(R, axis=0, return_index=True, return_inverse=True)
-    assert len(first) == len(first_np)
-    assert np.array_equal(R[first][inverse], R)
-
-
-@pytest.mark.parametrize("name", ["tanh", "erf", "atan"])
-def test_capture_by_a_known_minimum_is_sound(name, monkeypatch):
-    """Runs inside the Newton-Kantorovich ball of a minimum found by another run stop
-    there.  Check the certificate: pure Newton iteration from every captured point
-    converges to the minimum it was assigned; and the shortcut saves iterations."""
-    import backprop_landscape.minima.multistart as ms
-
-    theta = get_theta(name)
-    A_raw, y = random_problem(30, 4, 0, False)
-    A = reduce_signs(A_raw, y)
-    starts = sample_starts(4, 1500, seed=0)
-    seen = []
-    capture = ms._capture
-
-    def spy(pb, st, act, X, H, p_newton, idx, is_finite):
-        before = is_finite.copy()
-        capture(pb, st, act, X, H, p_newton, idx, is_finite)
-        new = np.flatnonzero(is_finite & ~before)
-        seen.extend(zip(X[new], st.X[act[new]]))
-
-    monkeypatch.setattr(ms, "_capture", spy)
-    runs = ms.descend(A, starts, theta)
-    assert len(seen) > 100
-    for x, target in seen[:: max(1, len(seen) // 100)]:
-        for _ in range(30):
-            x = x - np.linalg.solve(hessian(A, x, theta), gradient(A, x, theta))
-        assert np.abs(A @ (x - target)).max() < 1e-8 * (1 + np.abs(A @ target).max())
-    monkeypatch.setattr(ms, "_hessian_lipschitz", lambda A, theta: None)
-    assert ms.descend(A, starts, theta).iterations.sum() > runs.iterations.sum()
-
-
 def test_starts_deep_on_saturated_plateaus_are_counted_as_saturated_undecided():
     """Far out every row is saturated and |grad E| ~ e^{-2|z|}: no descent moves, and the
     runs that reach no minimum are told apart as saturated (traps, not minima)."""
-    from backprop_landscape.problems.separability import random_problem
-
     A, y = random_problem(16, 6, 0, False)
     A_tilde = A * y[:, None]
     d = np.random.default_rng(0).standard_normal((20, 6))
