@@ -1,6 +1,6 @@
 """Vectorised stationary-point search against a per-start scipy.optimize.root loop.
 
-Two problems, N_STARTS starts each from ``stationary.sample_starts``:
+Two problems, N_STARTS starts each from ``levenberg.sample_starts``:
 
 * ``stationary_xor``: the XOR 2-2-1 network of Figure 5 (logistic hidden and output
   units, biases, targets 0/1), whose stationary points are all degenerate saddles;
@@ -12,7 +12,7 @@ Two problems, N_STARTS starts each from ``stationary.sample_starts``:
 * Ours: :func:`stationary.find_stationary_points` end to end on all N_STARTS starts --
   the Levenberg-Marquardt solve of grad E = 0 for all starts at once, refinement to
   rounding level, classification by index, probing of degenerate points, symmetry
-  classes.  (The limits of diverging runs, :func:`stationary.analyse_limits`, are not
+  classes.  (The limits of diverging runs, :func:`limits.analyse_limits`, are not
   part of the timing: the baseline has nothing like them.)
 * Baseline: one ``scipy.optimize.root(method="lm")`` per start on the same system
   grad E = 0 with the exact Hessian as Jacobian, E, gradient and Hessian from one fused
@@ -41,12 +41,8 @@ import numpy as np
 from scipy.optimize import root
 from threadpoolctl import threadpool_limits
 
-from backprop_landscape.minima.stationary import (
-    find_stationary_points,
-    match_points,
-    refine,
-    sample_starts,
-)
+from backprop_landscape.minima.levenberg import refine, sample_starts
+from backprop_landscape.minima.stationary import find_stationary_points, match_points
 from backprop_landscape.models.network import Network
 from backprop_landscape.trajectories.xor import INPUTS, TARGETS
 

@@ -46,7 +46,6 @@ d^2 z_p / dW~_j dW~_j = v_j f''(a_pj) u~^p u~^p' and d^2 z_p / dv_j dW~_j = f'(a
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -470,75 +469,6 @@ class Network:
         rows, cols = (j * ma + a).ravel(), (j * ma + b).ravel()
         j2, a2 = np.meshgrid(np.arange(H), np.arange(ma), indexing="ij")
         return rows, cols, (H * ma + j2).ravel(), (j2 * ma + a2).ravel()
-
-    # ----------------------------------------------------------------------------------
-    # symmetries
-    # ----------------------------------------------------------------------------------
-
-    @property
-    def flips_are_symmetries(self) -> bool:
-        """Whether flipping a hidden unit's sign leaves E unchanged.
-
-        Odd f: (W_j, b_j, v_j) -> -(W_j, b_j, v_j) keeps every output and every norm.
-        Logistic f: sigma(-a) = 1 - sigma(a), so the flip also needs c -> c + v_j; that
-        requires an output bias, and keeps E only if c is not penalised (lambda = 0 or
-        biases not decayed).
-        """
-        if self.hidden == 0:
-            return False
-        flip = self.f.flip
-        if flip == "odd":
-            return True
-        if flip == "logistic":
-            return self.output_bias and (self.decay == 0 or not self.decay_biases)
-        return False
-
-    @cached_property
-    def symmetry_group(self) -> tuple[np.ndarray, np.ndarray]:
-        """The group acting on parameters: (perms (G, H), signs (G, H)).
-
-        Element k sends unit i of the image to unit perms[k, i] of the original, flipped
-        when signs[k, i] = -1.  Hidden-unit permutations always act; sign flips when
-        :attr:`flips_are_symmetries`.  G = H! 2^H or H!.  (A linear hidden layer has a
-        continuous symmetry group, GL(H), besides these; it is not enumerated.)
-        """
-        H = self.hidden
-        perms = np.array(list(itertools.permutations(range(H))), dtype=np.intp).reshape(-1, H)
-        if self.flips_are_symmetries:
-            signs = np.array(list(itertools.product((1.0, -1.0), repeat=H))).reshape(-1, H)
-        else:
-            signs = np.ones((1, H))
-        P_, S_ = len(perms), len(signs)
-        return np.repeat(perms, S_, axis=0), np.tile(signs, (P_, 1))
-
-    def symmetry_images(self, params) -> np.ndarray:
-        """Every image of every parameter vector under :attr:`symmetry_group`: (S, G, P).
-
-        Image 0 is the point itself (identity permutation, no flips).
-        """
-        params = self._as_batch(params)
-        S = params.shape[0]
-        if self.hidden == 0:
-            return params[:, None, :].copy()
-        perms, signs = self.symmetry_group
-        parts = self.unpack(params)
-        G = len(perms)
-        W = parts["W"][:, perms] * signs[None, :, :, None]  # (S, G, H, m)
-        b = parts["b"][:, perms] * signs[None]
-        v_perm = parts["v"][:, perms]  # (S, G, H)
-        v = v_perm * signs[None]
-        c = np.broadcast_to(parts["c"][:, None], (S, G)).copy()
-        if self.f.flip == "logistic":
-            c = c + np.sum(np.where(signs[None] < 0, v_perm, 0.0), axis=2)
-        packed = self.pack(
-            W.reshape(S * G, self.hidden, self.m),
-            b.reshape(S * G, self.hidden),
-            v.reshape(S * G, self.hidden),
-            c.reshape(S * G),
-        )
-        return packed.reshape(S, G, self.n_params)
-
-    # ----------------------------------------------------------------------------------
 
     def _as_batch(self, params) -> np.ndarray:
         params = np.atleast_2d(np.asarray(params, dtype=float))

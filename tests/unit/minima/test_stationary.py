@@ -7,23 +7,25 @@ import pytest
 from threadpoolctl import threadpool_limits
 
 from backprop_landscape.minima.critical1d import critical_points
-from backprop_landscape.minima.stationary import (
-    COLUMNS,
+from backprop_landscape.minima.levenberg import (
     DIVERGED,
-    KINDS,
-    LIMIT_COLUMNS,
     ROUND,
-    analyse_limits,
-    classify,
-    find_stationary_points,
-    limit_energy,
-    match_points,
-    probe_descent,
     sample_starts,
-    saturation_pattern,
     solve_gradient_system,
 )
-from backprop_landscape.minima.symmetry import orbit_sizes, symmetry_classes, symmetry_distance
+from backprop_landscape.minima.limits import (
+    LIMIT_COLUMNS,
+    analyse_limits,
+    limit_energy,
+    saturation_pattern,
+)
+from backprop_landscape.minima.probing import KINDS, classify, probe_descent
+from backprop_landscape.minima.stationary import COLUMNS, find_stationary_points, match_points
+from backprop_landscape.minima.symmetry import (
+    orbit_sizes,
+    symmetry_distance,
+    symmetry_images,
+)
 from backprop_landscape.models.network import Network
 from backprop_landscape.models.theta import get_theta
 from backprop_landscape.problems.families import n2m1_problem, product_problem
@@ -208,38 +210,6 @@ def test_decay_without_biases_leaves_degenerate_minima_that_probing_keeps():
 # --------------------------------------------------------------------------------------
 
 
-def test_orbit_sizes_of_constructed_points():
-    tanh2, logistic2 = Network(2, 2, "tanh"), Network(2, 2, "logistic")
-    generic = RNG.normal(size=9)
-    twin = generic.copy()
-    twin[[2, 3, 5, 7]] = twin[[0, 1, 4, 6]]  # unit 1 = unit 0: the swap fixes the point
-    dead = generic.copy()
-    dead[[2, 3, 5, 7]] = 0.0  # unit 1 has W = b = v = 0: its flip fixes the point
-    zero = np.zeros(9)
-    assert list(orbit_sizes(tanh2, np.array([generic, twin, dead, zero]))) == [8, 4, 4, 1]
-    assert list(orbit_sizes(logistic2, np.array([generic, twin, dead, zero]))) == [8, 4, 4, 1]
-    tanh3 = Network(2, 3, "tanh")
-    x = RNG.normal(size=tanh3.n_params)
-    p = tanh3.unpack(x)
-    p["W"][0, 2], p["b"][0, 2], p["v"][0, 2] = p["W"][0, 1], p["b"][0, 1], p["v"][0, 1]
-    assert orbit_sizes(tanh3, tanh3.pack(**p))[0] == 48 // 2
-
-
-def test_symmetry_classes_of_shuffled_images():
-    net = Network(3, 3, "logistic", "linear")
-    bases = RNG.normal(size=(2, net.n_params))
-    images = net.symmetry_images(bases)  # (2, 48, P)
-    pick = RNG.integers(0, 48, size=(2, 15))
-    points = np.concatenate([images[0, pick[0]], images[1, pick[1]]])
-    truth = np.repeat([0, 1], 15)
-    order = RNG.permutation(len(points))
-    labels = symmetry_classes(net, points[order])
-    assert len(set(labels)) == 2
-    assert all(len(set(labels[truth[order] == k])) == 1 for k in (0, 1))
-    d = symmetry_distance(net, bases[:1], images[0])
-    np.testing.assert_allclose(d, 0.0, atol=1e-15)
-
-
 def test_classes_with_weight_decay_are_whole_orbits(decay_search):
     net, table = decay_search
     assert not table.degenerate.any()
@@ -249,7 +219,7 @@ def test_classes_with_weight_decay_are_whole_orbits(decay_search):
     assert (table.n_points <= table.class_size).all()
     # images of a representative are stationary points of the same E and spectrum
     for x, E in zip(reps, table.E):
-        images = np.unique(np.round(net.symmetry_images(x)[0], 12), axis=0)
+        images = np.unique(np.round(symmetry_images(net, x)[0], 12), axis=0)
         E_img, G, Hs = net.evaluate(images, REGRESSION_U, REGRESSION_Y)
         np.testing.assert_allclose(E_img, E, rtol=1e-12)
         assert np.abs(G).max() < 1e-10
@@ -264,7 +234,7 @@ def test_classes_with_weight_decay_are_whole_orbits(decay_search):
 def test_starts_near_the_images_of_one_minimum_make_one_row(decay_search):
     net, table = decay_search
     best = np.array(table.x.iloc[0])
-    images = net.symmetry_images(best)[0]
+    images = symmetry_images(net, best)[0]
     starts = np.repeat(images, 3, axis=0) + 1e-3 * RNG.normal(size=(3 * len(images), 7))
     found = find_stationary_points(net, REGRESSION_U, REGRESSION_Y, starts=starts)
     assert len(found) == 1
@@ -277,7 +247,7 @@ def test_starts_near_the_images_of_one_minimum_make_one_row(decay_search):
 def test_match_points_finds_each_row_and_rejects_strangers(decay_search):
     net, table = decay_search
     reps = np.array(table.x.tolist())
-    images = np.array([net.symmetry_images(x)[0, -1] for x in reps])
+    images = np.array([symmetry_images(net, x)[0, -1] for x in reps])
     np.testing.assert_array_equal(
         match_points(net, REGRESSION_U, REGRESSION_Y, table, images), np.arange(len(table))
     )
@@ -359,7 +329,7 @@ def test_images_of_a_diverging_run_approach_the_same_limit():
     w = result.weights[result.weights.epoch == result.weights.epoch.max()]
     end = w.pivot(index="seed", columns="weight", values="value")[xor.weight_names(2)]
     net = Network(2, 2)
-    images = net.symmetry_images(end.to_numpy())[0]  # 8 images, the run itself first
+    images = symmetry_images(net, end.to_numpy())[0]  # 8 images, the run itself first
     limits = analyse_limits(net, xor.INPUTS, xor.TARGETS, images)
     assert len(limits) == 1
     row = limits.iloc[0]

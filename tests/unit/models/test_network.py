@@ -1,7 +1,7 @@
 """The one-hidden-layer network: derivatives against differences, reductions to the neuron
-and to XOR's kernel, precision far in saturation, symmetries of E."""
+and to XOR's kernel, precision far in saturation.  (Its symmetry group:
+tests/unit/minima/test_symmetry.py.)"""
 
-import itertools
 from decimal import Decimal, getcontext
 
 import numpy as np
@@ -250,70 +250,3 @@ def test_activation_derivatives_against_differences():
         f = get_activation(name)
         np.testing.assert_allclose(f.d1(z), (f.value(z + h) - f.value(z - h)) / (2 * h), atol=1e-8)
         np.testing.assert_allclose(f.d2(z), (f.d1(z + h) - f.d1(z - h)) / (2 * h), atol=1e-7)
-
-
-# --------------------------------------------------------------------------------------
-# Symmetries
-# --------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    "hidden_activation, decay, decay_biases, group",
-    [
-        ("tanh", 0.1, True, 48),
-        ("logistic", 0.0, True, 48),
-        ("logistic", 0.1, False, 48),
-        ("logistic", 0.1, True, 6),
-    ],
-)
-def test_every_group_element_keeps_e_and_the_outputs(hidden_activation, decay, decay_biases, group):
-    net = Network(3, 3, hidden_activation, "tanh", decay=decay, decay_biases=decay_biases)
-    y = net.code_targets(LABELS)
-    X = RNG.normal(size=(2, net.n_params))
-    images = net.symmetry_images(X)
-    assert images.shape == (2, group, net.n_params)
-    np.testing.assert_array_equal(images[:, 0], X)  # element 0 is the identity
-    flat = images.reshape(-1, net.n_params)
-    E = net.energy(flat, U, y).reshape(2, group)
-    np.testing.assert_allclose(E, net.energy(X, U, y)[:, None] + 0 * E, rtol=1e-12)
-    out = net.outputs(flat, U).reshape(2, group, -1)
-    np.testing.assert_allclose(out, net.outputs(X, U)[:, None] + 0 * out, rtol=1e-12)
-
-
-def test_the_logistic_flip_moves_the_output_weight_into_the_bias():
-    net = Network(2, 2)
-    x = np.array([1.0, 2.0, 3.0, 4.0, 0.5, -0.5, 2.0, -3.0, 0.25])
-    images = net.symmetry_images(x)[0]
-    parts = net.unpack(images)
-    flipped_first = np.flatnonzero(
-        np.all(np.isclose(parts["W"][:, 0], -np.array([1.0, 2.0])), axis=1)
-    )
-    assert flipped_first.size  # unit 0 flipped (and kept in place)
-    k = flipped_first[0]
-    assert np.isclose(parts["v"][k, 0], -2.0) and np.isclose(parts["c"][k], 0.25 + 2.0)
-
-
-def test_permuting_units_permutes_gradients():
-    """d E / d w transforms with the permutation: grad E(g x) = g grad E(x) for a pure
-    permutation (a linear map that preserves the decay)."""
-    net = Network(3, 3, "tanh", "linear", decay=0.1)
-    y = LABELS
-    x = RNG.normal(size=net.n_params)
-    perms, signs = net.symmetry_group
-    k = next(i for i, (p, s) in enumerate(zip(perms, signs)) if np.all(s > 0) and p[0] != 0)
-    gx = net.symmetry_images(x)[0, k]
-    g_of_image = net.gradient(gx, U, y)
-    image_of_g = net.symmetry_images(net.gradient(x, U, y))[0, k]
-    np.testing.assert_allclose(g_of_image, image_of_g, rtol=1e-12, atol=1e-14)
-
-
-@pytest.mark.parametrize("H", [1, 2, 3])
-def test_group_orders(H):
-    assert len(Network(2, H, "tanh").symmetry_group[0]) == np.prod(range(1, H + 1)) * 2**H
-    assert len(Network(2, H, "logistic", output_bias=False).symmetry_group[0]) == np.prod(
-        range(1, H + 1)
-    )
-    perms, signs = Network(2, H, "tanh").symmetry_group
-    assert len({(tuple(p), tuple(s)) for p, s in zip(perms, signs)}) == len(perms)
-    assert all(sorted(p) == list(range(H)) for p in perms)
-    assert set(itertools.chain.from_iterable(signs)) <= {1.0, -1.0}
