@@ -181,12 +181,18 @@ def solve_gradient_system(net: Network, U, y, starts, max_iter: int = MAX_ITER) 
     return Runs(X, status, iterations)
 
 
+def _tolerance_floor(tol):
+    """Rounding levels with a floor (1e-20 of the largest, and 1e-300): safe to divide by."""
+    return np.maximum(tol, np.maximum(1e-20 * tol.max(axis=1, keepdims=True), 1e-300))
+
+
 def refine(net: Network, U, y, X, n_iter: int = REFINE_ITER):
     """Newton steps with the pseudo-inverse until ||grad E|| is at rounding level.
 
     Eigenvalues below ZERO_RTOL of the largest are left out, so a point on a manifold of
     stationary points is not pushed along it.  Each step is scaled by the best of
-    REFINE_ALPHAS (all tried at once, by ||grad E||): near a singular stationary set --
+    REFINE_ALPHAS (all tried at once, by the largest ratio |dE/dw_k| / rounding level of
+    w_k at the current point): near a singular stationary set --
     where branches of it cross, as near W = 0 for XOR -- the plain Newton step
     overshoots, and multiples above 1 recover the speed that a root of higher
     multiplicity costs Newton's method.
@@ -194,7 +200,8 @@ def refine(net: Network, U, y, X, n_iter: int = REFINE_ITER):
     Returns
     -------
     X : ndarray (S, P)
-        Refined points (a step is kept only if it lowers ||grad E||).
+        Refined points (a step is kept only if it lowers the largest ratio of a component
+        of grad E to its rounding level).
     grad_norm, grad_tol : ndarray (S,)
         ||grad E|| and the norm of its rounding level (``Network.gradient_rounding``).
     refined : ndarray of bool (S,)
@@ -221,11 +228,15 @@ def refine(net: Network, U, y, X, n_iter: int = REFINE_ITER):
         step /= np.maximum(1.0, np.abs(step).max(axis=1) / limit)[:, None]
         trials = X[act][:, None, :] + REFINE_ALPHAS[None, :, None] * step[:, None, :]
         Gt = net.kernel(trials.reshape(-1, P), U, y, 1)[1].reshape(len(act), K, P)
-        nt = np.linalg.norm(Gt, axis=2)
+        # measured against the rounding level, component by component (the test that
+        # ends refinement): in norm, the output weights' gradient, already at its
+        # rounding level, would hide a unit's weights that still have far to go
+        weight = 1.0 / _tolerance_floor(tol[act])
+        nt = np.abs(Gt * weight[:, None, :]).max(axis=2)
         best = np.argmin(nt, axis=1)
-        ok = nt[np.arange(len(act)), best] < norm[act]
+        ok = nt[np.arange(len(act)), best] < np.abs(G[act] * weight).max(axis=1)
         good = act[ok]
-        active[act[~ok]] = False  # no trial lowers ||grad E||: as far as it goes
+        active[act[~ok]] = False  # no trial gets closer to rounding level: as far as it goes
         if not good.size:
             continue
         X[good] = trials[ok, best[ok]]
