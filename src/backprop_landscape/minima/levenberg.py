@@ -80,6 +80,9 @@ class Runs:
     x: np.ndarray  # (S, P) end point
     status: np.ndarray  # (S,) CONVERGED / DIVERGED / STALLED
     iterations: np.ndarray  # (S,)
+    # set by stationary.find_stationary_points when it also descends every start
+    descents: object = None  # limits.Descents
+    descent_rows: np.ndarray | None = None  # (S,) each descent's row in its table, or -1
 
 
 def _diverged(net: Network, U, X) -> np.ndarray:

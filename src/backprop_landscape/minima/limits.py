@@ -1,8 +1,16 @@
 """Limits at infinity and plateaus of a network: where diverging runs go, and whether
 a descending path leaves the limit.
 
-For runs whose weights diverge -- the diverged runs of the stationary-point search, or
-backprop's last weights -- :func:`analyse_limits` scales a run back if it is saturated
+Where descents go (:func:`descend_starts`): every start is descended by the
+saddle-free Newton steps of :mod:`.probing` until it settles -- at a finite stationary
+point (a minimum, for almost every start), or at a limit its E approaches while some
+units saturate -- so minima are found with their descent basins, which the
+Levenberg-Marquardt search of :mod:`.levenberg` (it converges to any stationary point,
+saddles most of all) does not give.
+
+For runs whose weights diverge -- such descents, the diverged runs of the
+stationary-point search, or backprop's last weights -- :func:`analyse_limits` scales a
+run back if it is saturated
 beyond analysis (:func:`pull_back`), follows it by the saddle-free Newton descent of
 :mod:`.probing` until it settles, and describes its limit: the pattern of saturated
 (sample, unit) pairs (:func:`saturation_pattern`), the limit E with saturated values
@@ -13,6 +21,7 @@ when none is found.  See docs/networks.md for what such a verdict can and cannot
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
@@ -23,6 +32,8 @@ from .levenberg import refine
 from .probing import DROP_RTOL, descend, probe_descent
 from .symmetry import flips_are_symmetries, invariant_groups
 
+DESCEND_ITER = 100  # saddle-free Newton iterations of the descent from every start
+FINITE, LIMIT, MOVING = 0, 1, 2  # where a descent ended
 FOLLOW_ITER = 400  # iterations to follow a diverging run
 LIMIT_GAP = 1e-6  # a (unit, sample) pair whose gap is below this (of the range) is saturated
 LIMIT_RADII = (1e-2, 1e-1, 0.3)  # probe distances around a settled run, times 1 + max |w|
@@ -160,6 +171,52 @@ def pull_back(net: Network, U, X, depth: float | None = None) -> np.ndarray:
 @cache
 def _z_pull(activation) -> float:
     return activation.z_at_gap(PULL_GAP)
+
+
+@dataclass
+class Descents:
+    """Per-start outcome of :func:`descend_starts` (arrays over starts)."""
+
+    x: np.ndarray  # (S, P) end point (refined where FINITE)
+    E: np.ndarray  # (S,) E there
+    status: np.ndarray  # (S,) FINITE, LIMIT or MOVING
+    grad_norm: np.ndarray  # (S,) ||grad E|| at the end
+    grad_tol: np.ndarray  # (S,) the norm of its rounding level
+
+
+def descend_starts(net: Network, U, y, starts, n_iter: int = DESCEND_ITER) -> Descents:
+    """Descend every start and say where it ended: finite, at a limit, or still moving.
+
+    Each start is descended (:func:`.probing.descend`, at most ``n_iter`` iterations)
+    until it settles: no visible decrease for a few iterations, or E within rounding of
+    the E of the limit it heads to (:func:`limit_energy`).  An end whose gradient is
+    then refined to rounding level (:func:`.levenberg.refine`) with no unit saturated
+    to double precision on any sample is FINITE, a stationary point where the descent
+    stopped (deeper in saturation the gradient underflows to 0 and would pass the test);
+    else an end with some saturated (sample, unit) pair (:func:`saturation_pattern`) is
+    a LIMIT, on its way to infinity (follow it with :func:`analyse_limits`); else it is
+    MOVING, a descent too slow to finish in ``n_iter`` iterations.  With weight decay E
+    grows without bound as ||w|| -> inf, so there is no limit to head to: every end is
+    refined, FINITE or MOVING.
+    """
+    U, y = net.check_data(U, y)
+    starts = np.atleast_2d(np.asarray(starts, dtype=float))
+    if net.decay:  # E grows like lambda ||w||^2: every descent ends at a finite point
+        X, E, _ = descend(net, U, y, starts, n_iter)
+        saturated = np.zeros(len(X), dtype=bool)
+    else:
+        settle = lambda Z: limit_energy(net, U, y, Z)  # noqa: E731
+        X, E, _ = descend(net, U, y, starts, n_iter, settle=settle)
+        hid, out = saturation_pattern(net, U, X)
+        saturated = (hid != 0).any(axis=(1, 2)) | (out != 0).any(axis=1)
+    _, gnorm, gtol, refined = refine(net, U, y, X, n_iter=0)
+    free = np.flatnonzero(~saturated & ~refined)  # near a finite point, not yet at rounding
+    if free.size:
+        X[free], gnorm[free], gtol[free], refined[free] = refine(net, U, y, X[free])
+        E[free] = net.energy(X[free], U, y)
+    finite = refined & (net.saturation_depth(X, U) < 1.0)
+    status = np.where(finite, FINITE, np.where(saturated, LIMIT, MOVING))
+    return Descents(X, E, status, gnorm, gtol)
 
 
 def analyse_limits(

@@ -5,7 +5,12 @@
 over starts.
 
 1. Starts and the Levenberg-Marquardt solve of grad E = 0, then Newton refinement to
-   rounding level (:mod:`.levenberg`).
+   rounding level (:mod:`.levenberg`); and a descent of E from every start
+   (:func:`.limits.descend_starts`), whose finite ends join the solve's.  The solve
+   reaches stationary points of every index -- saddles most of all, which is what it is
+   for -- but a minimum's basin under it can be tiny (a soft-target task with weight
+   decay: no start of 500 reached its global minimum); the descent reaches the minima,
+   each with its basin.
 2. Classification by the Hessian's eigenvalues, and probing of degenerate points for a
    descending path (:mod:`.probing`).
 3. **Classes** (here, with :mod:`.symmetry`): E and the outputs on the samples are
@@ -39,6 +44,7 @@ from .levenberg import (
     sample_starts,
     solve_gradient_system,
 )
+from .limits import DESCEND_ITER, FINITE, LIMIT, MOVING, descend_starts
 from .probing import classify, probe_descent
 from .symmetry import (
     SAME_RTOL,
@@ -64,6 +70,7 @@ COLUMNS = [
     "nullity",
     "index_max",
     "n_starts",
+    "n_descents",
     "n_points",
     "eig_min",
     "eig_max",
@@ -86,6 +93,7 @@ def find_stationary_points(
     problem: str = "",
     model: str = "",
     return_runs: bool = False,
+    descend_iter: int = DESCEND_ITER,
 ):
     """Every stationary point the search reaches, one row per class (see the module doc).
 
@@ -102,8 +110,12 @@ def find_stationary_points(
     problem, model : str
         Written into the table's first two columns.
     return_runs : bool
-        Also return the per-start :class:`Runs` and each start's row in the table (-1
-        when the run diverged, stalled or was not refined).
+        Also return the per-start :class:`Runs` (with the descents in ``runs.descents``,
+        a :class:`.limits.Descents`, None without) and each start's row in the table
+        (-1 when the run diverged, stalled or was not refined; the descents' rows are
+        ``runs.descent_rows``).
+    descend_iter : int
+        Iterations of the descent from every start (0: no descent).
 
     Returns
     -------
@@ -111,12 +123,14 @@ def find_stationary_points(
         Columns ``COLUMNS``: problem, model, E, index, degenerate, kind, class_size,
         grad_norm (at the representative), grad_tol (the norm of its rounding level),
         nullity, index_max (largest index on a degenerate set; the index otherwise),
-        n_starts (starts that ended in the class), n_points (distinct points found),
+        n_starts (starts whose Levenberg-Marquardt run ended in the class), n_descents
+        (starts whose descent ended there), n_points (distinct points found),
         eig_min, eig_max (Hessian spectrum at the representative), depth (its deepest
         saturation, |pre-activation| / z_far: near 1 it is resolved only to double
         precision), x (the representative, a list), outputs (on the samples).  Sorted
         by E, then index.  ``attrs``: n_starts, n_converged, n_diverged, n_stalled,
-        n_unrefined, group_size.
+        n_unrefined (of the solve), n_descended_finite, n_descended_limit,
+        n_descended_moving (of the descents), group_size.
     """
     U, y = net.check_data(U, y)
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
@@ -128,19 +142,36 @@ def find_stationary_points(
     Xr, gnorm, gtol, refined = refine(net, U, y, runs.x[conv])
     keep = conv[refined]
     Xk, gnorm, gtol = Xr[refined], gnorm[refined], gtol[refined]
-    table, labels = _table(net, U, y, Xk, gnorm, gtol, rng, problem, model)
+    descents, reached = None, np.zeros(0, dtype=np.int64)
+    if descend_iter:
+        descents = descend_starts(net, U, y, starts, descend_iter)
+        reached = np.flatnonzero(descents.status == FINITE)
+        Xk = np.concatenate([Xk, descents.x[reached]])
+        gnorm = np.concatenate([gnorm, descents.grad_norm[reached]])
+        gtol = np.concatenate([gtol, descents.grad_tol[reached]])
+    from_descent = np.arange(len(Xk)) >= len(keep)
+    table, labels = _table(net, U, y, Xk, gnorm, gtol, rng, problem, model, from_descent)
     table.attrs.update(
         n_starts=len(starts),
         n_converged=len(conv),
         n_diverged=int(np.count_nonzero(runs.status == DIVERGED)),
         n_stalled=int(np.count_nonzero(runs.status == STALLED)),
         n_unrefined=int(np.count_nonzero(~refined)),
+        **{
+            f"n_descended_{name}": int(
+                np.count_nonzero(descents.status == code) if descents is not None else 0
+            )
+            for name, code in (("finite", FINITE), ("limit", LIMIT), ("moving", MOVING))
+        },
         group_size=group_size(net),
     )
     if not return_runs:
         return table
     start_rows = np.full(len(starts), -1)
-    start_rows[keep] = labels
+    start_rows[keep] = labels[: len(keep)]
+    runs.descents = descents
+    runs.descent_rows = np.full(len(starts), -1)
+    runs.descent_rows[reached] = labels[len(keep) :]
     return table, runs, start_rows
 
 
@@ -160,8 +191,11 @@ def _spread(X, members, first, k: int) -> np.ndarray:
     return np.array(chosen)
 
 
-def _table(net, U, y, X, gnorm, gtol, rng, problem, model):
+def _table(net, U, y, X, gnorm, gtol, rng, problem, model, from_descent):
     """Classify and merge refined points; returns the table and each point's row.
+
+    ``from_descent`` marks the points that descents reached (the rest are ends of the
+    Levenberg-Marquardt solve): they are counted apart, n_descents and n_starts.
 
     Nondegenerate points: one row per symmetry class (within a group of equal
     invariants and index).  Degenerate points: one row per group of equal E and outputs
@@ -226,7 +260,8 @@ def _table(net, U, y, X, gnorm, gtol, rng, problem, model):
             "grad_tol": gtol[reps],
             "nullity": c["nullity"][reps],
             "index_max": [int(c["index"][cls].max()) for _, cls in rows],
-            "n_starts": [len(cls) for _, cls in rows],
+            "n_starts": [int(np.count_nonzero(~from_descent[cls])) for _, cls in rows],
+            "n_descents": [int(np.count_nonzero(from_descent[cls])) for _, cls in rows],
             "n_points": n_points,
             "eig_min": c["eig_min"][reps],
             "eig_max": c["eig_max"][reps],

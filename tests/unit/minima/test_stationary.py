@@ -14,8 +14,11 @@ from backprop_landscape.minima.levenberg import (
     solve_gradient_system,
 )
 from backprop_landscape.minima.limits import (
+    FINITE,
+    LIMIT,
     LIMIT_COLUMNS,
     analyse_limits,
+    descend_starts,
     limit_energy,
     saturation_pattern,
 )
@@ -335,3 +338,44 @@ def test_images_of_a_diverging_run_approach_the_same_limit():
     row = limits.iloc[0]
     assert row.n_runs == 8 and row.n_patterns == 1
     assert abs(row.E_limit - 0.5) < 1e-12
+
+
+# --------------------------------------------------------------------------------------
+# Descents from every start
+# --------------------------------------------------------------------------------------
+
+
+def test_descents_reach_the_minimum_whose_solve_basin_is_tiny(decay_search):
+    """Levenberg-Marquardt on grad E = 0 reaches the decay regression's global minimum
+    from a handful of 600 starts (saddles attract it more); the descents from the same
+    starts reach it from nearly all."""
+    net, table = decay_search
+    best = table.iloc[0]
+    assert best.kind == "minimum"
+    assert best.n_starts < 0.05 * table.attrs["n_starts"]
+    assert best.n_descents > 0.9 * table.attrs["n_starts"]
+    assert (table.n_descents[table.kind != "minimum"] == 0).all()  # descents end at minima
+    assert table.attrs["n_descended_finite"] == table.n_descents.sum()
+
+
+def test_descents_on_xor_head_to_infinity(xor_search):
+    """No finite minimum: nearly every XOR descent ends saturated, on its way to a limit;
+    the few that stop at a finite point stop on a set of degenerate saddles, where the
+    descent's step along the flat directions is zero."""
+    net, table, runs, _ = xor_search
+    descents = runs.descents
+    assert np.mean(descents.status == LIMIT) > 0.99
+    assert table.attrs["n_descended_limit"] == np.count_nonzero(descents.status == LIMIT)
+    reached = table[table.n_descents > 0]
+    assert set(reached.kind) <= {"degenerate-saddle"}
+    assert reached.n_descents.sum() == np.count_nonzero(runs.descent_rows >= 0)
+
+
+def test_descents_with_decay_end_at_finite_points():
+    """With weight decay E -> inf as ||w|| -> inf: no descent can head to a limit."""
+    net = Network(2, 2, decay=1e-3)
+    y = net.code_targets(0.8 * np.array([-1.0, 1.0, 1.0, -1.0]))  # 0.1 / 0.9
+    d = descend_starts(net, xor.INPUTS, y, sample_starts(net.n_params, 60, seed=2))
+    assert (d.status == FINITE).all()
+    G = net.gradient(d.x, xor.INPUTS, y)
+    assert np.all(np.abs(G) <= ROUND * net.gradient_rounding(d.x, xor.INPUTS, y))
