@@ -38,6 +38,9 @@ FOLLOW_ITER = 400  # iterations to follow a diverging run
 LIMIT_GAP = 1e-6  # a (unit, sample) pair whose gap is below this (of the range) is saturated
 LIMIT_RADII = (1e-2, 1e-1, 0.3)  # probe distances around a settled run, times 1 + max |w|
 PULL_GAP = 1e-8  # runs saturated deeper than this gap are scaled back before being followed
+# Runs whose limit E and limiting outputs agree to this (relative) approach one limit:
+# they approach it at the log rule's pace and stop at different distances from it
+LIMIT_RTOL = 1e-4
 
 LIMIT_COLUMNS = [
     "problem",
@@ -50,6 +53,7 @@ LIMIT_COLUMNS = [
     "runs",
     "hidden_pattern",
     "output_pattern",
+    "outputs",
     "norm_end",
     "probe_drop",
     "probe_rise",
@@ -240,7 +244,8 @@ def analyse_limits(
       no pair saturated) is ``finite``;
     * otherwise its *limit* is described by the saturated pairs
       (:func:`saturation_pattern`) and the limit E (:func:`limit_energy`), and the runs
-      with the same limit E, the same limiting outputs on the samples and the same
+      with the same limit E and limiting outputs on the samples (to LIMIT_RTOL: a
+      settled run is still approaching its limit, at the log rule's pace) and the same
       hidden pattern up to the symmetry group (permuted units, flipped signs) form one
       row (global minima at infinity, E_limit <= DROP_RTOL, are one row per limiting
       output whatever their hidden patterns; ``n_patterns`` counts them);
@@ -272,7 +277,8 @@ def analyse_limits(
         minimum-at-infinity), E_limit, E_end (E at the settled point), n_runs,
         n_patterns (distinct hidden patterns up to symmetry among them), runs (labels),
         hidden_pattern (per sample, one of + - . per hidden unit: saturated high, low,
-        free), output_pattern, norm_end (max |w| there), probe_drop and probe_rise
+        free), output_pattern, outputs (the limiting outputs on the samples: saturated
+        ones at their bounds), norm_end (max |w| there), probe_drop and probe_rise
         (E_limit minus the lowest E a valid probe reached, 0 if none, and the climb on
         its way out), x_end.  Sorted by E_limit.
     """
@@ -295,7 +301,9 @@ def analyse_limits(
     # global minima at infinity (E_limit ~ 0, see below) differ only in how the units
     # saturate, and there are many ways; they are one row per limiting output
     lowest = ~finite & (E_lim <= DROP_RTOL)
-    groups = invariant_groups(E_lim, o, finite.astype(np.int64), np.where(lowest, -1, pattern))
+    groups = invariant_groups(
+        E_lim, o, finite.astype(np.int64), np.where(lowest, -1, pattern), LIMIT_RTOL
+    )
     hidden_s, output_s = _pattern_strings(hid, out)
     rows = []
     for g in np.unique(groups):  # over distinct limits, not runs
@@ -328,6 +336,7 @@ def analyse_limits(
             "runs": [[labels[i] for i in r["members"]] for r in rows],
             "hidden_pattern": [hidden_s[i] for i in reps],
             "output_pattern": [output_s[i] for i in reps],
+            "outputs": [list(map(float, o[i])) for i in reps],
             "norm_end": np.abs(Xe[reps]).max(axis=1),
             "probe_drop": drop,
             "probe_rise": rise,

@@ -185,8 +185,8 @@ def components(key, tol: float) -> np.ndarray:
     return connected_components(graph, directed=False)[1][inverse]
 
 
-def invariant_groups(E, outputs, degenerate, index) -> np.ndarray:
-    """Group points whose E and outputs agree to SAME_RTOL, degenerate points apart.
+def invariant_groups(E, outputs, degenerate, index, tol: float = SAME_RTOL) -> np.ndarray:
+    """Group points whose E and outputs agree to ``tol``, degenerate points apart.
 
     E and the outputs on the samples are invariant under the symmetry group, so images
     of one point always share a group; a tolerance (not rounding) keeps values near a
@@ -200,7 +200,7 @@ def invariant_groups(E, outputs, degenerate, index) -> np.ndarray:
     key = key / (1.0 + np.abs(key).max())
     index = np.where(degenerate, -1, index)
     key = np.column_stack([key, degenerate * 10.0, index * 10.0])  # far apart unless equal
-    return components(key, SAME_RTOL)
+    return components(key, tol)
 
 
 def distinct_points(X) -> np.ndarray:

@@ -90,8 +90,6 @@ class Activation:
         """The |z| at which the larger gap falls to ``level`` times the range (inf if unbounded)."""
         if not self.bounded:
             return np.inf
-        from scipy.optimize import brentq  # only this one-off root needs scipy.optimize
-
         width = self.hi - self.lo
 
         def excess(z):  # > 0 while a gap is still above the level (both are positive)
@@ -100,7 +98,12 @@ class Activation:
         top = 2.0
         while excess(top) > 0:  # doubling bracket: power tails need z near 1e17
             top *= 2.0
-        return float(brentq(excess, 0.0, top, xtol=1e-12, rtol=1e-12))
+        # bisection (the gaps fall monotonically) to the last bit: no scipy.optimize to
+        # import for this one-off root, which every network job would pay for
+        lo, hi = 0.0, top
+        while lo < (mid := 0.5 * (lo + hi)) < hi:
+            lo, hi = (mid, hi) if excess(mid) > 0 else (lo, mid)
+        return hi
 
     def __repr__(self) -> str:
         return f"Activation({self.name!r})"
