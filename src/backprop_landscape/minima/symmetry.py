@@ -24,13 +24,14 @@ import itertools
 from functools import cache
 
 import numpy as np
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
-from scipy.spatial import cKDTree
 
 from ..models.network import Network
 
 SAME_RTOL = 1e-6  # points (and invariants) closer than this (max norm, relative) are one
+# Up to this many rows, pairs within a tolerance are found by comparing all of them (in
+# blocks); beyond, by a k-d tree (scipy.spatial, imported only then: a network job pays
+# for no import it does not need)
+ALL_PAIRS_MAX = 4000
 
 
 def flips_are_symmetries(net: Network) -> bool:
@@ -150,9 +151,7 @@ def symmetry_classes(net: Network, X, tol: float = SAME_RTOL) -> np.ndarray:
     if N == 0:
         return np.zeros(0, dtype=np.int64)
     near = symmetry_distance(net, X, X) <= tol
-    i, k = np.nonzero(near)
-    graph = coo_matrix((np.ones(len(i)), (i, k)), shape=(N, N))
-    _, labels = connected_components(graph, directed=False)
+    labels = connected(N, *np.nonzero(near))
     _, first = np.unique(labels, return_index=True)
     order = np.argsort(first)  # relabel by first appearance
     relabel = np.empty_like(order)
@@ -163,6 +162,45 @@ def symmetry_classes(net: Network, X, tol: float = SAME_RTOL) -> np.ndarray:
 # --------------------------------------------------------------------------------------
 # Points that are one before the group acts: equal invariants, equal to rounding
 # --------------------------------------------------------------------------------------
+
+
+def connected(n: int, i, k) -> np.ndarray:
+    """Components of the graph on n nodes with edges (i, k): a label per node.
+
+    Labels count the components in the order of their smallest node, as
+    ``scipy.sparse.csgraph.connected_components`` numbers them.  Each node takes the
+    smallest label among its neighbours, with pointer jumping, until nothing changes.
+    """
+    label = np.arange(n)
+    i, k = np.asarray(i, dtype=np.intp), np.asarray(k, dtype=np.intp)
+    while True:  # over rounds of propagation (about log of the longest path), not nodes
+        new = label.copy()
+        least = np.minimum(label[i], label[k])
+        np.minimum.at(new, i, least)
+        np.minimum.at(new, k, least)
+        new = new[new]
+        if np.array_equal(new, label):
+            break
+        label = new
+    return np.unique(label, return_inverse=True)[1].ravel()
+
+
+def close_pairs(key, tol: float) -> np.ndarray:
+    """Every pair (i, k), i < k, of rows of ``key`` within ``tol`` in the max norm: (Q, 2)."""
+    K = len(key)
+    if K > ALL_PAIRS_MAX:
+        from scipy.spatial import cKDTree
+
+        return cKDTree(key).query_pairs(tol, p=np.inf, output_type="ndarray")
+    found = []
+    block = max(1, 2_000_000 // max(K * key.shape[1], 1))
+    for start in range(0, K, block):  # over blocks of rows, not rows
+        rows = key[start : start + block]
+        near = np.abs(rows[:, None, :] - key[None, :, :]).max(axis=2) <= tol
+        a, b = np.nonzero(near)
+        a = a + start
+        found.append(np.column_stack([a, b])[a < b])
+    return np.concatenate(found) if found else np.zeros((0, 2), dtype=np.intp)
 
 
 def components(key, tol: float) -> np.ndarray:
@@ -179,10 +217,8 @@ def components(key, tol: float) -> np.ndarray:
     cells = np.round(key / (1e-3 * tol)).astype(np.int64)
     _, first, inverse = np.unique(cells, axis=0, return_index=True, return_inverse=True)
     inverse = inverse.ravel()
-    pairs = cKDTree(key[first]).query_pairs(tol, p=np.inf, output_type="ndarray")
-    K = len(first)
-    graph = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(K, K))
-    return connected_components(graph, directed=False)[1][inverse]
+    pairs = close_pairs(key[first], tol)
+    return connected(len(first), pairs[:, 0], pairs[:, 1])[inverse]
 
 
 def invariant_groups(E, outputs, degenerate, index, tol: float = SAME_RTOL) -> np.ndarray:

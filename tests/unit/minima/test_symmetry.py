@@ -142,3 +142,25 @@ def test_group_orders(H):
     assert len({(tuple(p), tuple(s)) for p, s in zip(perms, signs)}) == len(perms)
     assert all(sorted(p) == list(range(H)) for p in perms)
     assert set(itertools.chain.from_iterable(signs)) <= {1.0, -1.0}
+
+
+def test_components_and_pairs_agree_with_scipy():
+    """The numpy pairs and components of symmetry.py against scipy's k-d tree and graph
+    components (labels in the order of each component's smallest node)."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+    from scipy.spatial import cKDTree
+
+    from backprop_landscape.minima.symmetry import close_pairs, connected
+
+    rng = np.random.default_rng(3)
+    for _ in range(50):
+        n, d = int(rng.integers(1, 200)), int(rng.integers(1, 5))
+        key = np.round(rng.random((n, d)) * 10, 1)
+        tol = float(rng.choice([1e-6, 0.1, 0.5]))
+        pairs = close_pairs(key, tol)
+        tree = cKDTree(key).query_pairs(tol, p=np.inf, output_type="ndarray")
+        assert set(map(tuple, pairs)) == set(map(tuple, tree))
+        graph = coo_matrix((np.ones(len(tree)), (tree[:, 0], tree[:, 1])), shape=(n, n))
+        expected = connected_components(graph, directed=False)[1]
+        np.testing.assert_array_equal(connected(n, pairs[:, 0], pairs[:, 1]), expected)
