@@ -54,6 +54,17 @@ COUNT = _integer(1)
 SEED = _integer(0)
 FILE_NAME = Field("[A-Za-z0-9_-]+", str, str)
 TASKS = ("clusters", "grid", "topobathy")
+# Data sets that scikit-learn ships with its installation (read locally, no download),
+# each as a two-class problem: breast_cancer (malignant against benign), wine_c{k} and
+# iris_c{k} (class k against the other two), digits_d{k} (digit k against the other
+# nine) and digits_evenodd (even digits against odd ones).
+DATASETS = (
+    "breast_cancer",
+    *(f"wine_c{k}" for k in range(3)),
+    *(f"iris_c{k}" for k in range(3)),
+    *(f"digits_d{k}" for k in range(10)),
+    "digits_evenodd",
+)
 
 
 @dataclass(frozen=True)
@@ -131,6 +142,9 @@ FAMILIES: dict[str, Family] = {
         ),
         # The user's data files (config data_files).
         Family("file", "file/{name}", {"name": FILE_NAME}),
+        # Real data sets (DATASETS), standardised with a bias column, and the seed of
+        # the split into training and held-out rows.
+        Family("dataset", "dataset/{data}_s{seed}", {"data": _choice(*DATASETS), "seed": SEED}),
     )
 }
 
@@ -145,7 +159,8 @@ def pattern_of(families) -> str:
 
 PROBLEM_PATTERN = pattern_of(FAMILIES)
 EXAMPLES = (
-    "n2m1/type3_a10, scalar, random/n16_m3_nonsep_s0, product/m3_a10, task/grid_n24_s0, file/<name>"
+    "n2m1/type3_a10, scalar, random/n16_m3_nonsep_s0, product/m3_a10, task/grid_n24_s0, "
+    "file/<name>, dataset/breast_cancer_s0"
 )
 
 

@@ -21,6 +21,9 @@ EXAMPLES = {
     ),
     "task/clusters_n8_s1": ("task", {"task": "clusters", "n": 8, "seed": 1, "shuffled": False}),
     "file/my-data_2": ("file", {"name": "my-data_2"}),
+    "dataset/breast_cancer_s0": ("dataset", {"data": "breast_cancer", "seed": 0}),
+    "dataset/digits_evenodd_s12": ("dataset", {"data": "digits_evenodd", "seed": 12}),
+    "dataset/iris_c2_s1": ("dataset", {"data": "iris_c2", "seed": 1}),
 }
 
 
@@ -57,6 +60,10 @@ def test_each_name_belongs_to_one_family():
         "file/a/b",
         "scalars",
         "n2m1/type3_a10.0/x",
+        "dataset/iris_c3_s0",
+        "dataset/breast_cancer",
+        "dataset/digits_d10_s0",
+        "dataset/moons_s0",
     ],
 )
 def test_names_of_no_family_are_refused(name):
