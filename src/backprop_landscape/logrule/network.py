@@ -4,7 +4,7 @@ Input: a network trajectory (``trajectories.network``), i.e. every weight w_k at
 log-spaced times t with the paper's diagnostic D_k = t [w_k(t+1) - w_k(t)] (exact:
 -t grad E for the flow, -k eta grad E for backprop).
 
-* **Growth law per weight**: :func:`growth.fit_growth_many` on the last ``decades``
+* **Growth law per weight**: :func:`growth_many.fit_growth_many` on the last ``decades``
   decades, with the exact D as the slopes (a weight that moved by less than
   ``tables.DIVERGENCE_TOL`` max(1, |w|) over them is settled: law ``bounded``, coef its
   last value, as ``tables.growth_laws`` treats a settled norm); the row says the layer
@@ -29,7 +29,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from .growth import fit_growth_many
+from .growth_many import fit_growth_many
 from .tables import DIVERGENCE_TOL
 
 #: Defaults of the log-mode test (config ``scale.log_mode_tol``, ``scale.log_mode_floor``).

@@ -4,7 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from backprop_landscape.logrule.growth import fit_growth, fit_growth_many
+from backprop_landscape.logrule.growth import fit_growth
+from backprop_landscape.logrule.growth_many import fit_growth_many
 from backprop_landscape.logrule.network import (
     describe_weight,
     growth_rows,
