@@ -24,13 +24,17 @@ from backprop_landscape.pipeline.plan import (
     extrapolation_path,
     figure_files,
     implicit_bias_path,
+    log_mode_path,
     logrule_path,
     minima_path,
     problem_path,
     problem_spec,
     relaxation_path,
+    scale_figure_name,
     trajectory_path,
+    trajectory_samples_path,
 )
+from backprop_landscape.models.netname import NETWORK_PATTERN
 from backprop_landscape.problems import names
 from backprop_landscape.problems.datafile import DataFileError, input_width
 
@@ -73,3 +77,4 @@ wildcard_constraints:
     problem=names.PROBLEM_PATTERN,
     theta=alternatives(SCHEMA["$defs"]["theta"]["enum"]),
     method="|".join(METHODS),
+    network=NETWORK_PATTERN,

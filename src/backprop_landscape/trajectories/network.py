@@ -72,6 +72,7 @@ class NetworkKernel:
         self._c = int(index["c"][0]) if net.output_bias else None
         self._pos = net._augmented_position  # augmented order -> vector order
         self._identity = bool(np.array_equal(self._pos, np.arange(self.P)))
+        self._views = self._identity and not net.hidden_bias
         self.mask = net.decay_mask
         self.f, self.g = net.f, net.g
         # Hard targets of a logistic or tanh output: the fast path of output_terms.
@@ -83,8 +84,16 @@ class NetworkKernel:
     # -- pieces -------------------------------------------------------------------------
 
     def _split(self, X):
-        """W~ (S, H, m_aug) (bias as last column), v (S, H), c (S,)."""
+        """W~ (S, H, m_aug) (bias as last column), v (S, H), c (S,).
+
+        Views of X when the network has no hidden bias (the data carry the bias column):
+        then W is X's first H m entries, unit by unit, and nothing is copied.
+        """
         S = X.shape[0]
+        if self._views:
+            Hm = self.H * self.net.m
+            c = X[:, self._c] if self._c is not None else np.zeros(S)
+            return X[:, :Hm].reshape(S, self.H, self.net.m), X[:, Hm : Hm + self.H], c
         Wt = np.empty((S, self.H, self.Ua.shape[1]))
         Wt[:, :, : self.net.m] = X[:, self._W]
         if self._b is not None:
@@ -136,14 +145,14 @@ class NetworkKernel:
         delta = 2.0 * r * g1  # dE/dz (S, n)
         E = np.einsum("sn,sn->s", r, r)
         G = np.empty_like(X)
-        f1 *= delta[:, :, None]
-        f1 *= v[:, None, :]  # now dE/da (S, n, H)
+        # dE/dW~_ji = sum_p delta_p v_j f'(a_pj) u~_pi = v_j [f'(a)' (delta u~)]_ji
         if S == 1:
             G[0, self._v] = delta[0] @ h[0]
-            gW = (f1[0].T @ self.Ua)[None]
+            gW = (f1[0].T @ (delta[0][:, None] * self.Ua))[None]
         else:
             G[:, self._v] = np.matmul(delta[:, None, :], h)[:, 0, :]
-            gW = np.matmul(f1.transpose(0, 2, 1), self.Ua)  # (S, H, m_aug)
+            gW = np.matmul(f1.transpose(0, 2, 1), delta[:, :, None] * self.Ua)  # (S, H, ma)
+        gW *= v[:, :, None]
         if self._c is not None:
             G[:, self._c] = delta.sum(axis=1)
         G[:, self._W] = gW[:, :, : self.net.m]
@@ -232,19 +241,24 @@ def value_and_slope(f, a):
     (scipy's expit costs ten times numpy's exp; this is the hot path of backprop.)
     """
     if f.name == "logistic":
-        e = np.exp(-np.abs(a))
-        d = 1.0 + e
-        h = np.where(a >= 0, 1.0, e)
-        h /= d
-        e /= d
-        e /= d
+        e = np.abs(a)
+        np.negative(e, out=e)
+        np.exp(e, out=e)  # e = exp(-|a|), in (0, 1]
+        d = e + 1.0
+        np.reciprocal(d, out=d)  # 1 / (1 + e) = sigma(|a|)
+        e *= d  # e / (1 + e) = sigma(-|a|)
+        h = np.where(a >= 0, d, e)
+        e *= d  # sigma(|a|) sigma(-|a|) = sigma'(a)
         return h, e
     if f.name == "tanh":
-        e = np.exp(-2.0 * np.abs(a))
-        d = 1.0 + e
-        e *= 4.0
-        e /= d
-        e /= d
+        e = np.abs(a)
+        e *= -2.0
+        np.exp(e, out=e)  # exp(-2|a|)
+        d = e + 1.0
+        np.reciprocal(d, out=d)
+        e *= d
+        e *= d
+        e *= 4.0  # 4 e / (1 + e)^2 = tanh'(a)
         return np.tanh(a), e
     return f.value(a), f.d1(a)
 
