@@ -340,11 +340,12 @@ class Plan:
         scale = self.config["scale"]
         if stage == "trajectories":
             keys = ["starts", "init_scale", "seed", "per_decade"]
-            keys += ["t_max"] if method == "flow" else ["epochs", "eta"]
+            keys += ["t_max"] if method == "flow" else ["epochs", "eta_fraction"]
         elif stage == "logrule":
             keys = ["tail_decades", "log_mode_tol", "log_mode_floor"]
-        elif stage == "extrapolation":
-            return {"eta": scale["eta"], **scale["extrapolation"]}
+        elif stage == "extrapolation":  # the starts too: the learning rate depends on them
+            keys = ["starts", "init_scale", "seed", "eta_fraction"]
+            return {**{key: scale[key] for key in keys}, **scale["extrapolation"]}
         else:
             raise ValueError(f"no scale settings for stage {stage!r}")
         return {key: scale[key] for key in keys}

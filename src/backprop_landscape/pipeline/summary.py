@@ -297,6 +297,7 @@ def scale_section(tables: dict[str, pd.DataFrame]) -> str:
             "problem",
             "theta",
             "seed",
+            "eta",
             "t_start",
             "t_target",
             "target",

@@ -286,6 +286,22 @@ def initial_weights(net: Network, starts: int, scale: float, *parts) -> np.ndarr
     return X
 
 
+def learning_rate(kernel: NetworkKernel, X0, fraction: float) -> float:
+    """fraction x 2 / lambda_max: a backprop step that is stable at every start of X0.
+
+    lambda_max is the largest eigenvalue of Hess E over the starts (S, P); plain gradient
+    descent is linearly stable near x only for eta < 2 / lambda_max(Hess E(x)).  Along a
+    flow that drives weights to infinity lambda_max falls like 1/t, so a rate stable at
+    the start stays stable.
+    """
+    if not 0 < fraction < 1:
+        raise ValueError(f"fraction must lie in (0, 1); got {fraction!r}")
+    top = max(np.linalg.eigvalsh(kernel.hessian(x))[-1] for x in np.atleast_2d(X0))
+    if not top > 0:
+        raise ValueError("Hess E has no positive eigenvalue at the starts: no step scale")
+    return float(fraction * 2.0 / top)
+
+
 # --------------------------------------------------------------------------------------
 # Gradient flow and backprop
 # --------------------------------------------------------------------------------------

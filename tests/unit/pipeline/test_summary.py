@@ -165,6 +165,7 @@ def test_scale_section_reads_the_network_tables():
             **job,
             "theta": ["net_h1_tanh"],
             "seed": 0,
+            "eta": 0.01,
             "t_start": 1e3,
             "t_target": 1e5,
             "target": 1e-4,

@@ -206,3 +206,18 @@ def test_long_table_round_trip_and_samples():
     np.testing.assert_allclose(layer_norms, samples["norm"] ** 2, rtol=1e-12)
     assert samples["train_errors"].between(0, len(U)).all()
     assert samples["test_errors"].between(0, 4).all()
+
+
+def test_learning_rate_is_a_fraction_of_the_stability_limit():
+    net = NETWORKS[0]
+    kernel = kernel_for(net)
+    x0 = nt.initial_weights(net, 3, 1.0, "rate")
+    eta = nt.learning_rate(kernel, x0, 0.5)
+    tops = [np.linalg.eigvalsh(kernel.hessian(x))[-1] for x in x0]
+    assert eta == pytest.approx(1.0 / max(tops), rel=1e-12)
+    # Below the limit backprop descends.
+    E0 = kernel.energy_gradient(x0)[0]
+    calm = nt.backprop(kernel, x0, eta, 200, per_decade=4)
+    assert np.all(calm.E[:, -1] < E0)
+    with pytest.raises(ValueError, match="fraction"):
+        nt.learning_rate(kernel, x0, 1.5)

@@ -14,10 +14,13 @@ data = problem_from_frame(read_table(snakemake.input.problem), problem)
 net = nt.build_network(name, data.m)
 kernel = nt.NetworkKernel(net, data.A, net.code_targets(data.y))
 test = (data.A_test, net.code_targets(data.y_test)) if data.n_test else None
+# The learning rate of the backprop trajectory job: the same starts, the same fraction.
+x0 = nt.initial_weights(net, s["starts"], s["init_scale"], problem, name, s["seed"])
+eta = nt.learning_rate(kernel, x0, s["eta_fraction"])
 tables = network_experiment(
     kernel,
     nt.arrays_from_frame(read_table(snakemake.input.flow)),
-    eta=s["eta"],
+    eta=eta,
     t_start=s["t_start"],
     t_target=s["t_target"],
     budget=s["budget"],
@@ -26,7 +29,7 @@ tables = network_experiment(
     per_decade=s["per_decade"],
     test=test,
 )
-params = {"problem": problem, "network": name, **s}
+params = {"problem": problem, "network": name, "eta": eta, **s}
 write_table(tables["race"], snakemake.output.table, params=params)
 for key in ("trace", "networks", "margins", "scan"):
     write_table(tables[key], snakemake.output[key], params=params)

@@ -14,22 +14,24 @@ kernel = nt.NetworkKernel(net, data.A, net.code_targets(data.y))
 test = (data.A_test, net.code_targets(data.y_test)) if data.n_test else None
 # The same starts for both methods (and for the extrapolation job, which reads the flow).
 x0 = nt.initial_weights(net, s["starts"], s["init_scale"], problem, name, s["seed"])
+params = {"problem": problem, "network": name, "method": method, **s}
 if method == "flow":
     traj = nt.gradient_flow(kernel, x0, s["t_max"], s["per_decade"])
 else:
-    traj = nt.backprop(kernel, x0, s["eta"], s["epochs"], s["per_decade"])
+    params["eta"] = nt.learning_rate(kernel, x0, s["eta_fraction"])
+    traj = nt.backprop(kernel, x0, params["eta"], s["epochs"], s["per_decade"])
 names = nt.weight_names(net)
-params = {"problem": problem, "network": name, "method": method, **s}
 write_table(nt.weights_frame(traj, names), snakemake.output.table, params=params)
 samples = nt.samples_frame(traj, kernel, names, test)
 write_table(samples, snakemake.output.samples, params=params)
 log.info(
-    "%s %s %s: n = %d, P = %d, %d starts in %s s (%s); final E %s, train errors %s",
+    "%s %s %s: n = %d, P = %d, eta = %s, %d starts in %s s (%s); final E %s, train errors %s",
     problem,
     name,
     method,
     data.n,
     net.n_params,
+    params.get("eta"),
     len(x0),
     [round(x, 2) for x in traj.seconds],
     traj.solver,
