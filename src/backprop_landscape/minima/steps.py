@@ -32,6 +32,7 @@ PLAIN_BACKTRACK = 5  # backtracks of the fast line search before the careful one
 MAX_EXPAND = 30
 EXPAND_RATIO = 1.2  # try doubling when the decrease beats the model by this factor
 Z_TRUST = 1.0  # a step moves no margin z_i by more than Z_TRUST (1 + |z_i|)
+INWARD = 0.75  # ... and toward 0 by no more than INWARD (1 + |z_i|)
 
 
 # --------------------------------------------------------------------------------------
@@ -132,17 +133,27 @@ def _newton_step(lam, V, lam_max, coef, nu, g):
 
 
 def _trust_cap(A, z, p, Ap=None):
-    """Largest step length that moves no margin by more than Z_TRUST (1 + |z_i|).
+    """Largest step length that moves no margin by more than Z_TRUST (1 + |z_i|), nor
+    toward 0 by more than INWARD Z_TRUST (1 + |z_i|).
 
     The quadratic model of (1 - theta)^2 holds over about one unit of z near 0 and, in
     the tails, over a fixed fraction of |z| (they are nearly scale-free there).  Without
     this trust region a concave stretch, doubled again and again, can leap out of the
-    basin that a gradient flow would stay in.
+    basin that a gradient flow would stay in.  Moves toward 0 are held tighter: a row
+    from z = 4 may come back to 0.25, not to -1, so that no single step carries a row
+    from one side of its active region to the other -- across the barrier that the flow
+    would have to climb (for the atan type-3 block, starts beyond x = 3.8 jumped to the
+    other basin half the time; now the basins are the flow's).
     """
     Ap = p @ A.T if Ap is None else Ap
-    reach = (np.abs(Ap) / (1.0 + np.abs(z))).max(axis=1)
+    reach = (np.abs(Ap) / _room(z, Ap)).max(axis=1)
     with np.errstate(divide="ignore"):
         return np.where(reach > 0, Z_TRUST / reach, np.inf)
+
+
+def _room(z, dz):
+    """Per-row scale of the trust region: 1 + |z|, times INWARD for moves toward 0."""
+    return np.where(dz * z < 0, INWARD, 1.0) * (1.0 + np.abs(z))
 
 
 def _take(terms, idx):
@@ -258,12 +269,13 @@ def _plain_line_search(A, theta, z, e, neg, p, slope, concave):
         Ap_neg = p_neg[idx] @ A.T
         base = z[idx] + alpha[idx, None] * (Ap[idx] - Ap_neg)
         ref, ref_neg = e_at[idx], neg_at[idx]  # rows p_neg leaves alone match bit for bit
-        room = Z_TRUST * (1.0 + np.abs(z[idx]))
         pos = np.arange(idx.size)
         for _ in range(MAX_EXPAND):
             trial = 2.0 * beta[idx[pos]]
             zt = base[pos] + trial[:, None] * Ap_neg[pos]
-            inside = np.all(np.abs(zt - z[idx[pos]]) <= room[pos], axis=1)
+            moved = zt - z[idx[pos]]
+            room = Z_TRUST * _room(z[idx[pos]], moved)
+            inside = np.all(np.abs(moved) <= room, axis=1)
             pos, trial, zt = pos[inside], trial[inside], zt[inside]
             if not pos.size:
                 break
