@@ -8,6 +8,12 @@ slope s = (A~ d)_i != 0 contributes to E - E_inf a term whose leading form is a
 * s < 0, theta -> -1:  (1 - theta)^2 - 4 = -(1 + theta)(3 - theta)
                                           ~ -4 C (|s| x)^(-p) exp(-k (|s| x)^q)
 
+for the paper's hard target t = 1.  A soft target t < 1 (after the sign flip) changes
+the limits to (1 -+ t)^2 and the rising row's term: with u = 1 - theta,
+(u - (1 - t))^2 - (1 - t)^2 = u (u - 2 (1 - t)) ~ -2 (1 - t) C (s x)^(-p) exp(-k (s x)^q),
+negative (the row's error climbs toward its limit: its own minimum is finite, at
+theta = t), and the falling row's term is -v (2 t + u) ~ -2 (1 + t) C ... (v = 1 + theta).
+
 The slowest monomial (smallest K, then smallest P; ties summed) dominates; its sign says
 whether E reaches its limit from above (the limit is a local minimum at infinity) or from
 below (a local maximum there).  Differentiating a monomial gives the monomial of E'.
@@ -69,27 +75,34 @@ class Monomials:
         return int(np.sign(total)), idx
 
 
-def energy_tail(slopes, theta: Theta) -> Monomials:
-    """Monomials of E(x d) - E_inf as x -> +inf, one per row; rows with slope 0 get -inf."""
+def energy_tail(slopes, theta: Theta, targets=None) -> Monomials:
+    """Monomials of E(x d) - E_inf as x -> +inf, one per row; rows with slope 0 get -inf.
+
+    ``targets`` (None: all 1) are the rows' sign-flipped targets t; a row with s > 0 and
+    t < 1 gets the negative monomial -2 (1 - t) C (s x)^-p exp(-k (s x)^q).
+    """
     s = np.asarray(slopes, dtype=float)
     tail = theta.tail
     log_abs_s = np.log(np.where(s == 0, 1.0, np.abs(s)))  # rows with s == 0 are masked below
-    rising = s > 0
+    t = np.ones_like(s) if targets is None else np.broadcast_to(np.asarray(targets, float), s.shape)
+    squared = (s > 0) & (t == 1.0)  # a hard row at +1: its error u^2 is the only term
     log_c = np.log(tail.C)
+    with np.errstate(divide="ignore"):  # log(1 - t) of hard rows is masked by `squared`
+        log_linear = np.log(2.0 * np.where(s > 0, 1.0 - t, 1.0 + t))
     log_coef = np.where(
-        rising,
+        squared,
         2.0 * log_c - 2.0 * tail.p * log_abs_s,
-        np.log(4.0) + log_c - tail.p * log_abs_s,
+        log_linear + log_c - tail.p * log_abs_s,
     )
     log_coef = np.where(s == 0, -np.inf, log_coef)
-    power = np.where(rising, 2.0 * tail.p, tail.p)
-    rate = np.where(rising, 2.0, 1.0) * tail.k * np.abs(s) ** tail.q
-    return Monomials(np.where(rising, 1.0, -1.0), log_coef, power, rate, tail.q)
+    power = np.where(squared, 2.0 * tail.p, tail.p)
+    rate = np.where(squared, 2.0, 1.0) * tail.k * np.abs(s) ** tail.q
+    return Monomials(np.where(squared, 1.0, -1.0), log_coef, power, rate, tail.q)
 
 
-def limit_is_minimum(slopes, theta: Theta) -> bool:
+def limit_is_minimum(slopes, theta: Theta, targets=None) -> bool:
     """Whether x -> +inf along these slopes is a limiting local minimum of E."""
-    sign, _ = energy_tail(slopes, theta).dominant()
+    sign, _ = energy_tail(slopes, theta, targets).dominant()
     return sign > 0
 
 
