@@ -140,3 +140,43 @@ def dominance_start(monomials: Monomials, margin: float) -> float:
         root = turn if excess(turn) > 0 else brentq(excess, turn, hi, xtol=1e-12, rtol=1e-12)
         start = max(start, root)
     return start
+
+
+def dominance_onset(monomials: Monomials, margin: float) -> float:
+    """The smallest x (>= 1e-300) beyond which the leading monomial exceeds ``margin``
+    times every other one, found exactly rather than bounded.
+
+    :func:`dominance_start` answers with some x beyond which dominance holds (often 1,
+    far beyond where it begins when the slopes are large); this one scans the log-ratio
+    f_i(x) = c - dP log x - dK x^q - log(margin) of the leader against each other term on
+    a grid of decades and polishes the last sign change by brentq.  f_i has at most one
+    turning point, so {f_i >= 0} ends in one interval [x_i, inf); the onset is max_i x_i.
+    """
+    from scipy.optimize import brentq
+
+    _, lead = monomials.dominant()
+    j = lead[int(np.argmax(monomials.log_coef[lead]))]
+    q = monomials.q
+    top = 300.0 / max(q, 1.0)  # x^q stays finite on the grid
+    grid = 10.0 ** np.arange(-300.0, top + 1.0)
+    onset = 1e-300
+    for i in np.flatnonzero(np.isfinite(monomials.log_coef)):
+        if i in lead:
+            continue
+        d_coef = monomials.log_coef[j] - monomials.log_coef[i]
+        d_power = monomials.power[j] - monomials.power[i]
+        d_rate = monomials.rate[j] - monomials.rate[i]
+
+        def excess(x, d_coef=d_coef, d_power=d_power, d_rate=d_rate):
+            return d_coef - d_power * np.log(x) - d_rate * x**q - np.log(margin)
+
+        with np.errstate(over="ignore"):  # far out the excess is +inf, as it should be
+            values = excess(grid)
+        below = np.flatnonzero(values < 0)
+        if not below.size:
+            continue
+        k = int(below[-1])
+        if k + 1 >= grid.size:
+            raise ValueError("tail terms never separate; cannot bound the search range")
+        onset = max(onset, brentq(excess, grid[k], grid[k + 1], xtol=1e-300, rtol=1e-12))
+    return onset
