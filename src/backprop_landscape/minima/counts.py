@@ -40,6 +40,65 @@ _TASK = re.compile(r"task/(?P<task>[a-z]+)_n\d+_s(?P<seed>\d+)(?P<shuffled>_shuf
 _SEED = re.compile(r"_s(?P<seed>\d+)")
 
 
+def richness(abundances, n_starts: int, z: float = 1.96) -> dict:
+    """What a multistart's counts say about the minima it has not seen.
+
+    ``abundances`` holds, per minimum found, the number of starts that reached it;
+    ``n_starts`` is the number of all starts (the undecided ones included).
+
+    * ``missed_mass``: the Good-Turing estimate f1 / N of the share of starts whose basin
+      was never seen, f1 the number of minima reached by exactly one start (Good 1953,
+      "The population frequencies of species and the estimation of population
+      parameters", Biometrika 40).
+    * ``n_estimated`` with ``n_low`` and ``n_high``: Chao1, the species-richness estimate of
+      the total number of minima, S_obs + ((n - 1)/n) f1^2 / (2 f2) when f2 > 0 and the
+      bias-corrected S_obs + ((n - 1)/n) f1 (f1 - 1) / 2 when f2 = 0, n the starts that
+      reached a minimum; its 95% interval is Chao's log-normal one, S_obs + T / K to
+      S_obs + T K with T = S_chao1 - S_obs and K = exp(z sqrt(log(1 + var / T^2))) (Chao
+      1984, Scand. J. Statist. 11; Chao 1987, Biometrics 43, 783-791; variances as in
+      Chao's SpadeR).  With no singletons (or one, and no doubletons) T = 0 and the
+      interval is Chao's for that case, [S_obs, S_obs / (1 - P) + z sqrt(var) / (1 - P)],
+      P = sum_k f_k e^-k / S_obs.
+    """
+    x = np.asarray(abundances, dtype=np.int64)
+    x = x[x > 0]
+    S = int(x.size)
+    n = int(x.sum())
+    f1, f2 = int(np.sum(x == 1)), int(np.sum(x == 2))
+    out = {
+        "missed_mass": f1 / n_starts if n_starts else np.nan,
+        "f1": f1,
+        "f2": f2,
+        "n_estimated": float(S),
+        "n_low": float(S),
+        "n_high": float(S),
+    }
+    if S == 0:
+        return out
+    A = (n - 1) / n
+    if f1 > 0 and f2 > 0:
+        T = A * f1 * f1 / (2.0 * f2)
+        r = f1 / f2
+        var = f2 * (A * r**2 / 2.0 + A**2 * r**3 + A**2 * r**4 / 4.0)
+    elif f1 > 1:
+        T = A * f1 * (f1 - 1) / 2.0
+        var = A * f1 * (f1 - 1) / 2.0 + A**2 * f1 * (2 * f1 - 1) ** 2 / 4.0
+        var -= A**2 * f1**4 / (4.0 * (S + T))
+    else:
+        k = np.arange(1, x.max() + 1)
+        f = np.bincount(x, minlength=x.max() + 1)[1:]
+        var = float(np.sum(f * (np.exp(-k) - np.exp(-2 * k))) - np.sum(k * np.exp(-k) * f) ** 2 / n)
+        P = float(np.sum(f * np.exp(-k)) / S)
+        spread = z * np.sqrt(max(var, 0.0)) / (1.0 - P)
+        out.update(
+            n_low=float(max(S, S / (1.0 - P) - spread)), n_high=float(S / (1.0 - P) + spread)
+        )
+        return out
+    K = np.exp(z * np.sqrt(np.log(1.0 + max(var, 0.0) / T**2)))
+    out.update(n_estimated=S + T, n_low=S + T / K, n_high=S + T * K)
+    return out
+
+
 def problem_labels(name: str, n: int, m: int) -> dict:
     """Family and sweep coordinates of a problem, from its canonical name and its size."""
     family = name.split("/", 1)[0]

@@ -88,8 +88,11 @@ class SignedDerivative:
         for a, b, log_weight, t in zip(z_lo, z_hi, self.log_2s2, targets, strict=True):
             turns = curvature_turning_points(th, float(t))
             inside = turns[(turns > a) & (turns < b)]
+            # theta'' may jump at 0 (softsign): an end at z = 0 counts by its one-sided
+            # limit from inside the interval, and an interval across 0 by both
+            ends = [a if a != 0 else JUMP_PROBE, b if b != 0 else -JUMP_PROBE]
             jump = (-JUMP_PROBE, JUMP_PROBE) if a < 0 < b else ()
-            points = np.concatenate([[a, b], inside, jump])
+            points = np.concatenate([ends, inside, jump])
             soft = None if t == 1.0 else np.full(len(points), t)
             sign, log_abs = th.log_curvature(points, t=soft)
             top = log_abs.max()

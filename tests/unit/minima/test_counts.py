@@ -79,3 +79,49 @@ def test_run_counts_give_undecided_and_saturated_shares():
     assert row["saturated_fraction"] == pytest.approx(0.241)
     (bare,) = count_minima(minima, {"random/n16_m6_nonsep_s0": (16, 6)}).to_dict("records")
     assert bare["undecided_fraction"] == pytest.approx(0.3) and np.isnan(bare["saturated_fraction"])
+
+
+# --------------------------------------------------------------------------------------
+# What the counts may miss: Good-Turing and Chao1
+# --------------------------------------------------------------------------------------
+
+
+def test_richness_by_hand():
+    """f1 = 2, f2 = 1, S = 6, n = 22 decided starts of N = 30: Good-Turing 2/30; Chao1
+    6 + (21/22) 2^2 / 2 with Chao's (1987) variance and log-normal interval."""
+    from backprop_landscape.minima.counts import richness
+
+    r = richness([5, 1, 1, 2, 3, 10], 30)
+    assert r["missed_mass"] == pytest.approx(2 / 30)
+    A = 21 / 22
+    T = A * 4 / 2
+    var = 1 * (A * 4 / 2 + A**2 * 8 + A**2 * 16 / 4)
+    K = np.exp(1.96 * np.sqrt(np.log(1 + var / T**2)))
+    assert r["n_estimated"] == pytest.approx(6 + T)
+    assert (r["n_low"], r["n_high"]) == pytest.approx((6 + T / K, 6 + T * K))
+    # no doubletons: the bias-corrected form
+    r = richness([5, 1, 1, 3, 10], 30)
+    assert r["n_estimated"] == pytest.approx(5 + (19 / 20) * 2 * 1 / 2)
+    # no singletons: nothing seen once, nothing estimated missing
+    r = richness([5, 3, 10], 30)
+    assert r["missed_mass"] == 0 and r["n_estimated"] == 3 and r["n_low"] == 3
+    assert 3 < r["n_high"] < 4
+
+
+def test_richness_estimates_a_known_population():
+    """Draws from 40 basins of geometric sizes: the interval covers 40 far more often than
+    not, and the missed mass tracks the true unseen share."""
+    from backprop_landscape.minima.counts import richness
+
+    p = 0.8 ** np.arange(40)
+    p /= p.sum()
+    rng = np.random.default_rng(0)
+    covered, errors = 0, []
+    for _ in range(200):
+        draws = rng.choice(40, size=400, p=p)
+        counts = np.bincount(draws, minlength=40)
+        r = richness(counts, 400)
+        covered += r["n_low"] <= 40 <= r["n_high"]
+        errors.append(r["missed_mass"] - p[counts == 0].sum())
+    assert covered >= 140
+    assert abs(np.mean(errors)) < 0.003

@@ -161,3 +161,21 @@ def test_soft_targets_and_large_inputs_raise_no_warning(theta, t, scale):
     A, targets = reduce_problem(scale * np.array([[1.0], [-3.0], [0.5]]), np.array([t, 0.8, -t]))
     table = critical_points(A, theta, targets)
     assert np.isfinite(table.E).all() and (table.kind == "min").any()
+
+
+@pytest.mark.parametrize("slopes", [[1.0, -50.0, 1e7], [1.0, -10.0, -500.0], [2.0, -0.5, 3e5]])
+def test_a_huge_coefficient_keeps_every_root(theta, slopes):
+    """A row with a huge input jumps through its active region near x = 0 while the others
+    hold their minimum further out (softsign: a minimum at x = -0.055 and a maximum at
+    -6.4e-5 were missed when an interval ending at the kink z = 0 took theta'' there as 0,
+    its mean, instead of its one-sided limit)."""
+    slopes = np.array(slopes)
+    deriv = SignedDerivative(slopes, theta)
+    x = np.concatenate([-np.geomspace(1e3, 1e-12, 6000), [0.0], np.geomspace(1e-12, 1e3, 6000)])
+    sign = np.array([deriv(v)[0] for v in x])
+    crossings = x[:-1][sign[:-1] * sign[1:] < 0]
+    found = critical_points(slopes[:, None], theta)
+    found = found[~found.at_infinity].x.to_numpy()
+    assert len(crossings) == len(found)
+    for c in crossings:
+        assert np.min(np.abs(found - c)) < 0.01 * abs(c)
