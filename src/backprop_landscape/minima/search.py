@@ -259,8 +259,8 @@ def find_minima(
         given; ``n_starts`` is the first batch.
     missed_target, batch, max_starts
         Adaptive stopping: after each batch the share of starts whose basin was never
-        seen is estimated (Good-Turing, :func:`counts.richness`); while it exceeds
-        ``missed_target`` and fewer than ``max_starts`` starts were drawn, another
+        seen is estimated (Good-Turing, :func:`counts.richness`); as long as it is not
+        below ``missed_target`` and fewer than ``max_starts`` starts were drawn, another
         ``batch`` starts (default ``n_starts``) are drawn from the same generator and the
         same law.  ``missed_target`` None (the default) draws the first batch only;
         ``max_starts`` defaults to 10 ``n_starts``.  Not with ``starts``.
@@ -336,7 +336,7 @@ def find_minima(
             table, labels, runs_all = _table(A, B, basis, batches, faces, theta, targets)
             drawn = len(labels)
             missed = richness(table["n_starts"].to_numpy(), drawn)["missed_mass"]
-            if missed <= missed_target:
+            if missed < missed_target:
                 stopped_by = "target"
                 break
             if drawn >= max_starts:
