@@ -55,7 +55,7 @@ def lemma_section(lemma: pd.DataFrame) -> str:
 
 
 def bias_section(bias: pd.DataFrame) -> str:
-    rows = bias[bias["separable"]]
+    rows = bias[bias["separable"].eq(True)]  # soft-target rows (separable None) are skipped
     table = rows[["problem", "theta", "svm_norm", "t_normdot_tail", "predicted", "angle_final"]]
     return "### Implicit bias on separable problems\n\n" + _markdown(table, ".4g")
 
