@@ -1,6 +1,8 @@
 # Stage "minima": for one weight every critical point of E, finite and at infinity
-# (exact); for m >= 2 every local minimum a multistart descent reaches (docs/minima.md);
-# the fold a* of the type-3 example; the counts of open questions 1 and 2.
+# (exact); for m >= 2 every local minimum a multistart descent reaches, in batches until
+# the estimated missed mass is below its target (docs/minima.md); the fold a* of the
+# type-3 example; every problem's minima in one table; the counts of open questions 1
+# and 2 with what they may miss.
 
 
 rule critical_points_1d:
@@ -34,7 +36,7 @@ rule multistart_minima:
     conda:
         "../envs/backprop.yaml"
     params:
-        settings=PLAN.settings("minima", ["starts", "seed"]),
+        settings=PLAN.multistart_settings(),
     script:
         "../scripts/minima/multistart_minima.py"
 
@@ -71,7 +73,8 @@ rule critical_points_table:
 
 rule minima_table:
     input:
-        tables=[minima_path(**job) for job in PLAN.minima_jobs],
+        tables=[minima_path(job["problem"], job["theta"]) for job in PLAN.minima_table_jobs],
+        problems=[problem_path(job["problem"]) for job in PLAN.minima_table_jobs],
     output:
         table="results/tables/minima.parquet",
     log:
@@ -81,9 +84,9 @@ rule minima_table:
     conda:
         "../envs/backprop.yaml"
     params:
-        jobs=PLAN.minima_jobs,
+        jobs=PLAN.minima_table_jobs,
     script:
-        "../scripts/pipeline/stack_tables.py"
+        "../scripts/minima/minima_table.py"
 
 
 rule bifurcation_table:
@@ -106,7 +109,7 @@ rule bifurcation_table:
 rule minima_counts:
     input:
         minima="results/tables/minima.parquet",
-        problems=[problem_path(problem) for problem in PLAN.minima_problems],
+        problems=[problem_path(problem) for problem in PLAN.count_problems],
         tables=[minima_path(**job) for job in PLAN.minima_jobs],
     output:
         table="results/tables/minima_counts.parquet",
@@ -117,7 +120,7 @@ rule minima_counts:
     conda:
         "../envs/backprop.yaml"
     params:
-        problems=PLAN.minima_problems,
+        problems=PLAN.count_problems,
         jobs=PLAN.minima_jobs,
     script:
         "../scripts/minima/minima_counts.py"

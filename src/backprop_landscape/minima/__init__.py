@@ -18,7 +18,10 @@ __all__ = [
     "analyse_faces",
     "analyse_face",
     "count_minima",
-    "product_prediction",
+    "prediction_table",
+    "predicted_energies",
+    "richness",
+    "one_weight_minima",
 ]
 __getattr__, __dir__ = lazy_exports(
     __name__,
@@ -30,6 +33,9 @@ __getattr__, __dir__ = lazy_exports(
         "analyse_faces": ".faces",
         "analyse_face": ".faces",
         "count_minima": ".counts",
-        "product_prediction": ".counts",
+        "prediction_table": ".counts",
+        "predicted_energies": ".counts",
+        "richness": ".counts",
+        "one_weight_minima": ".critical1d",
     },
 )

@@ -36,6 +36,7 @@ from ..models.neuron import energy, ray_limit
 from ..models.tails import dominance_onset, dominance_start, energy_tail
 from ..models.theta import Theta
 from .kernels import saturation_threshold
+from .starts import R_MAX, R_MIN, one_weight_start_mass
 
 JUMP_PROBE = 1e-300  # one-sided probe of theta'' at its jump (softsign)
 RESOLUTION = 1e-9  # roots closer than this (relative to max(1/max|s|, |x|)) count as one
@@ -276,3 +277,58 @@ def _check_ends(deriv: SignedDerivative, X: float, ends: dict) -> None:
                 f"tail classification {kind!r} at x = {end} disagrees with sign(E') = {sign} "
                 f"at x = {'+' if end > 0 else '-'}{X:g}"
             )
+
+
+def one_weight_minima(
+    A_tilde, theta: Theta, targets=None, critical=None, r_min=R_MIN, r_max=R_MAX
+) -> pd.DataFrame:
+    """The minima of a one-weight problem in the schema of :func:`search.find_minima`.
+
+    Every minimum of :func:`critical_points` (``critical``, if already computed), finite
+    and at +-inf, with ``E``, ``at_infinity``, ``x`` ([x]; at infinity the base [0] of the
+    ray 0 + t * direction), ``direction`` ([+-1] at infinity, NaN finite), ``z_limit``
+    (theta(A~ x), or at infinity +-1 on the rows that saturate and theta(0) = 0 on zero
+    rows) and ``saturated``.  ``basin_fraction`` is exact: the share of the multistart's
+    start law (:func:`starts.one_weight_start_mass`: sign +-1, radius log-uniform in
+    [r_min, r_max]) that lies in the minimum's gradient-flow basin, the open interval to
+    its neighbouring critical points (on one weight the flow runs down to the nearest
+    minimum on its side).  An interval bounded by a tangency ("inflection") on its far
+    side ends there, so such degenerate points bound basins too.  ``n_starts`` is NA: no
+    start was drawn.
+    """
+    A_tilde = np.asarray(A_tilde, dtype=float)
+    critical = critical_points(A_tilde, theta, targets) if critical is None else critical
+    s = A_tilde[:, 0]
+    xs, kinds = critical["x"].to_numpy(), critical["kind"].to_numpy()
+    rows = []
+    for i in np.flatnonzero(kinds == "min"):
+        x = float(xs[i])
+        lo = -np.inf if i == 0 else float(xs[i - 1])
+        hi = np.inf if i == len(xs) - 1 else float(xs[i + 1])
+        if np.isinf(x):  # a minimum at +-inf owns everything beyond its neighbour
+            lo, hi = (lo, np.inf) if x > 0 else (-np.inf, hi)
+            side = np.sign(x) * np.sign(s)
+            z_limit = side.astype(float)  # zero rows keep theta(0) = 0
+            saturated = side.astype(np.int64)
+            base, direction = [0.0], [float(np.sign(x))]
+        else:
+            z_limit = theta.value(s * x)
+            saturated = np.zeros(len(s), np.int64)
+            base, direction = [x], [np.nan]
+        rows.append(
+            {
+                "E": float(critical["E"].iloc[i]),
+                "at_infinity": bool(np.isinf(x)),
+                "basin_fraction": one_weight_start_mass(lo, hi, r_min, r_max),
+                "n_starts": pd.NA,
+                "x": base,
+                "direction": direction,
+                "z_limit": [float(v) for v in z_limit],
+                "saturated": [int(v) for v in saturated],
+            }
+        )
+    columns = ["E", "at_infinity", "basin_fraction", "n_starts", "x", "direction", "z_limit"]
+    table = pd.DataFrame(rows, columns=[*columns, "saturated"])
+    table["n_starts"] = table["n_starts"].astype("Int64")
+    order = np.lexsort((table["at_infinity"].to_numpy(), table["E"].to_numpy()))
+    return table.iloc[order].reset_index(drop=True)

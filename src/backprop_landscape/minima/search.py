@@ -31,7 +31,7 @@ from .descent import FINITE, MAX_ITER, PARKED, Runs, descend, pinned_blas
 from .faces import analyse_faces
 from .hashing import _unique_rows
 from .kernels import SAT_TOL, saturation_threshold
-from .starts import sample_starts
+from .starts import R_MAX, R_MIN, sample_starts
 
 RESUME_ITER = 20  # iterations per later round for a run whose face was not a minimum
 BASIS_RTOL = 1e-12  # singular values of A~ below this (relative) count as zero
@@ -232,8 +232,8 @@ def find_minima(
     n_starts: int = 1000,
     seed=0,
     starts=None,
-    r_min: float = 1e-2,
-    r_max: float = 1e2,
+    r_min: float = R_MIN,
+    r_max: float = R_MAX,
     design: str = "mixed",
     missed_target: float | None = None,
     batch: int | None = None,

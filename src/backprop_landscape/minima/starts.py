@@ -12,14 +12,15 @@ import numpy as np
 from scipy import special
 
 DESIGNS = ("mixed", "isotropic", "per_weight")
+R_MIN, R_MAX = 1e-2, 1e2  # default radii of the starts
 
 
 def sample_starts(
     m: int,
     n_starts: int,
     seed=0,
-    r_min: float = 1e-2,
-    r_max: float = 1e2,
+    r_min: float = R_MIN,
+    r_max: float = R_MAX,
     design: str = "mixed",
 ):
     """n_starts points in R^m spread over directions and over scales.
@@ -66,7 +67,7 @@ def _latin_hypercube(n: int, d: int, rng) -> np.ndarray:
     return (slices + rng.uniform(size=(n, d))) / n
 
 
-def one_weight_start_mass(lo, hi, r_min: float = 1e-2, r_max: float = 1e2) -> float:
+def one_weight_start_mass(lo, hi, r_min: float = R_MIN, r_max: float = R_MAX) -> float:
     """Probability that a start of :func:`sample_starts` with m = 1 lies in (lo, hi).
 
     For one weight every design draws the same law: a sign, + or - with probability 1/2,
