@@ -45,7 +45,7 @@ def snakemake(folder: Path, *args: str) -> subprocess.CompletedProcess:
         cwd=folder,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=900,  # a shared machine can be slow; the small run takes 1-2 minutes alone
     )
 
 
