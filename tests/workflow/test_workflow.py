@@ -109,8 +109,10 @@ MINIMA_COLUMNS = ["problem", "theta", "E", "at_infinity", "basin_fraction", "x",
 
 
 def test_run_writes_minima_tables(finished_run):
-    minima = read_table(finished_run / "results/tables/minima.parquet")
-    assert list(minima.columns[: len(MINIMA_COLUMNS)]) == MINIMA_COLUMNS
+    table = read_table(finished_run / "results/tables/minima.parquet")
+    assert list(table.columns[: len(MINIMA_COLUMNS)]) == MINIMA_COLUMNS
+    minima = table[table["theta"].notna()]  # the neuron's rows; the networks' follow
+    assert (minima["model"] == minima["theta"]).all()
     assert set(minima["problem"]) == {
         "random/n6_m2_nonsep_s0",
         "product/m1_a10",
@@ -147,6 +149,96 @@ def test_run_writes_minima_tables(finished_run):
         assert (finished_run / f"results/figures/{name}.png").stat().st_size > 0
     for name in ["minima_count", "task_minima"]:
         assert (finished_run / f"results/figures/{name}.pdf").stat().st_size > 0
+
+
+STATIONARY_COLUMNS = [
+    "problem",
+    "model",
+    "E",
+    "index",
+    "degenerate",
+    "kind",
+    "class_size",
+    "grad_norm",
+]
+KINDS = {"minimum", "saddle", "maximum", "degenerate-saddle", "degenerate-minimum"}
+MODELS = {
+    "net_h1_logistic",
+    "net_h2_logistic",
+    "net_h1_logistic_soft0.8_decay0.001",
+    "net_h2_logistic_soft0.8_decay0.001",
+}
+
+
+def test_run_writes_network_tables(finished_run):
+    points = read_table(finished_run / "results/tables/stationary_points.parquet")
+    assert list(points.columns[: len(STATIONARY_COLUMNS)]) == STATIONARY_COLUMNS
+    assert set(points["kind"]) <= KINDS
+    assert set(points["model"]) == MODELS and set(points["problem"]) == {"xor", "file/toy"}
+    assert (points["class_size"] >= 1).all() and (points["index"] >= 0).all()
+    assert (points["degenerate"] == points["kind"].str.startswith("degenerate")).all()
+    # XOR 2-2-1 with hard targets: no local minimum at finite weights (Hamey 1998,
+    # Sprinkhuizen-Kuyper and Boers 1998), only saddles; its minima lie at infinity
+    xor = points[(points["problem"] == "xor") & (points["model"] == "net_h2_logistic")]
+    assert len(xor) and set(xor["kind"]) <= {"saddle", "degenerate-saddle"}
+    counts = read_table(finished_run / "results/tables/network_counts.parquet")
+    assert len(counts) == 8 and set(counts["model"]) == MODELS
+    row = counts.set_index(["problem", "model"]).loc[("xor", "net_h2_logistic")]
+    assert row["n_finite_minima"] == 0 and row["n_minima_at_infinity"] >= 1
+    assert row["E_global"] == 0.0 and row["global_at_infinity"]
+    decay = counts[counts["decay"] > 0]
+    assert (decay["n_minima_at_infinity"] == 0).all() and (decay["n_finite_minima"] >= 1).all()
+    # the networks' minima beside the neuron's in minima.parquet
+    minima = read_table(finished_run / "results/tables/minima.parquet")
+    mine = minima[minima["theta"].isna()]
+    assert set(mine["model"]) == MODELS and set(mine["problem"]) == {"xor", "file/toy"}
+    assert set(mine["kind"]) <= {"minimum", "degenerate-minimum", "minimum-at-infinity"}
+    assert (mine["at_infinity"] == (mine["kind"] == "minimum-at-infinity")).all()
+    xor_minima = mine[(mine["problem"] == "xor") & (mine["model"] == "net_h2_logistic")]
+    assert len(xor_minima) and xor_minima["at_infinity"].all()
+    # Figure 5's seeds, each traced to what it approaches
+    limits = read_table(finished_run / "results/tables/xor_limits.parquet")
+    seeds = read_table(finished_run / "results/tables/xor_seeds.parquet")
+    assert list(limits["seed"]) == list(seeds["seed"])
+    assert (limits.loc[limits["solved"], "E_limit"] < 1e-9).all()
+    assert set(limits["kind"]) <= {"finite", "plateau", "minimum-at-infinity"}
+    summary = (finished_run / "results/summary.md").read_text()
+    assert "Open question 1 in neurons" in summary and "Figure 5's seeds" in summary
+    assert (finished_run / "results/figures/network_minima.png").stat().st_size > 0
+
+
+def test_new_hidden_size_runs_only_new_jobs(finished_run):
+    networks = {**TINY_CONFIG["networks"], "hidden": [1, 2, 3]}
+    write_config(finished_run, {**TINY_CONFIG, "networks": networks})
+    try:
+        jobs = planned_jobs(finished_run)
+    finally:
+        write_config(finished_run, TINY_CONFIG)
+    assert jobs == Counter(
+        network_stationary=4,  # two problems times two regimes
+        network_tables=1,
+        network_figure=1,
+        minima_table=1,  # the networks' minima are in it
+        minima_counts=1,
+        minima_figure=2,
+        summary=1,
+        manifest=1,
+        all=1,
+    )
+
+
+def test_network_on_a_malformed_file_names_file_column_and_row(tmp_path):
+    folder = copy_workflow(tmp_path / "wf")
+    (folder / "bad.csv").write_text("u1,u2,y\n0,1,1\n1,nan,-1\n")
+    networks = {**TINY_CONFIG["networks"], "problems": ["file/bad"]}
+    write_config(folder, {**TINY_CONFIG, "data_files": {"bad": "bad.csv"}, "networks": networks})
+    target = "results/minima/file/bad/net_h1_logistic.parquet"
+    result = snakemake(folder, "--cores", "1", target)
+    assert result.returncode != 0
+    log = (folder / "results/logs/problems/file/bad.log").read_text()
+    for word in ["bad.csv", "column 'u2'", "row 2", "missing value"]:
+        assert word in log, log[-2000:]
+    assert not (folder / target).exists()
 
 
 def test_new_product_m_runs_only_new_jobs(finished_run):
@@ -326,6 +418,14 @@ BAD_CONFIGS = {
     "extrapolation jump factors out of order": (
         {"extrapolation": {**TINY_CONFIG["extrapolation"], "min_jump_factor": 200}},
         ["extrapolation.min_jump_factor = 200", "extrapolation.jump_factor = 100"],
+    ),
+    "network problem not a name": (
+        {"networks": {**TINY_CONFIG["networks"], "problems": ["xor", "parity/n2"]}},
+        ["networks.problems[1] = 'parity/n2'", "not a problem name"],
+    ),
+    "network target above 1": (
+        {"networks": {**TINY_CONFIG["networks"], "regimes": [{"target": 2, "decay": 0}]}},
+        ["networks.regimes[0].target = 2"],
     ),
     "minima theta not studied": (
         {"minima": {**TINY_CONFIG["minima"], "thetas": ["erf"]}},

@@ -26,6 +26,8 @@ from backprop_landscape.pipeline.plan import (
     implicit_bias_path,
     logrule_path,
     minima_path,
+    network_limits_path,
+    network_path,
     problem_path,
     problem_spec,
     relaxation_path,

@@ -125,6 +125,21 @@ rule minima_figure:
         "../scripts/figures/minima_figure.py"
 
 
+rule network_figure:
+    input:
+        counts=aggregate_path("network_counts"),
+    output:
+        **figure_outputs("network_minima", "network_figure", "Local minima", figure="networks"),
+    log:
+        "results/logs/figures/network_minima.log",
+    benchmark:
+        "results/benchmarks/figures/network_minima.tsv"
+    conda:
+        "../envs/backprop.yaml"
+    script:
+        "../scripts/figures/network_figure.py"
+
+
 rule relaxation_figure:
     input:
         table="results/tables/relaxation.parquet",

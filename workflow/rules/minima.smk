@@ -1,6 +1,8 @@
 # Stage "minima": for one weight every critical point of E, finite and at infinity
 # (exact); for m >= 2 every local minimum a multistart descent reaches (docs/minima.md);
-# the fold a* of the type-3 example; the counts of open questions 1 and 2.
+# the fold a* of the type-3 example; the counts of open questions 1 and 2; for networks
+# every stationary point by index and the limits their descents approach, and where
+# Figure 5's seeds go (docs/networks.md).
 
 
 rule critical_points_1d:
@@ -72,6 +74,8 @@ rule critical_points_table:
 rule minima_table:
     input:
         tables=[minima_path(**job) for job in PLAN.minima_jobs],
+        networks=[network_path(**job) for job in PLAN.network_jobs],
+        network_limits=[network_limits_path(**job) for job in PLAN.network_jobs],
     output:
         table="results/tables/minima.parquet",
     log:
@@ -82,8 +86,9 @@ rule minima_table:
         "../envs/backprop.yaml"
     params:
         jobs=PLAN.minima_jobs,
+        network_jobs=PLAN.network_jobs,
     script:
-        "../scripts/pipeline/stack_tables.py"
+        "../scripts/minima/minima_table.py"
 
 
 rule bifurcation_table:
@@ -121,3 +126,63 @@ rule minima_counts:
         jobs=PLAN.minima_jobs,
     script:
         "../scripts/minima/minima_counts.py"
+
+
+rule network_stationary:
+    input:
+        problem=problem_path("{problem}"),
+    output:
+        table=network_path("{problem}", "{model}"),
+        limits=network_limits_path("{problem}", "{model}"),
+    log:
+        "results/logs/minima/{problem}/{model}.log",
+    benchmark:
+        "results/benchmarks/minima/{problem}/{model}.tsv"
+    wildcard_constraints:
+        model=names.NETWORK_PATTERN,
+    conda:
+        "../envs/backprop.yaml"
+    params:
+        settings=PLAN.settings("networks", ["starts", "seed"]),
+    script:
+        "../scripts/minima/network_stationary.py"
+
+
+rule network_tables:
+    input:
+        tables=[network_path(**job) for job in PLAN.network_jobs],
+        limits=[network_limits_path(**job) for job in PLAN.network_jobs],
+        problems=[problem_path(problem) for problem in PLAN.network_problems],
+    output:
+        points=aggregate_path("stationary_points"),
+        limits=aggregate_path("network_limits"),
+        counts=aggregate_path("network_counts"),
+    log:
+        "results/logs/tables/network_tables.log",
+    benchmark:
+        "results/benchmarks/tables/network_tables.tsv"
+    conda:
+        "../envs/backprop.yaml"
+    params:
+        jobs=PLAN.network_jobs,
+        problems=PLAN.network_problems,
+    script:
+        "../scripts/minima/network_tables.py"
+
+
+rule xor_limits:
+    input:
+        trajectory=trajectory_path(**XOR),
+        seeds=aggregate_path("xor_seeds"),
+    output:
+        table=aggregate_path("xor_limits"),
+    log:
+        "results/logs/tables/xor_limits.log",
+    benchmark:
+        "results/benchmarks/tables/xor_limits.tsv"
+    conda:
+        "../envs/backprop.yaml"
+    params:
+        settings=PLAN.settings("xor", ["hidden"]),
+    script:
+        "../scripts/minima/xor_limits.py"

@@ -6,6 +6,13 @@ starts from ``starts`` and descending them by ``descent`` (its steps in ``steps`
 row terms in ``kernels``, row hashing in ``hashing``); ``faces``: minima at infinity on
 the faces of the cube, with the linear programs on their cones in ``cones`` and the
 batched LP solvers in ``lp``; ``counts``: the counts table.
+
+Networks with one hidden layer: ``stationary`` (:func:`find_stationary_points`, every
+stationary point by index, one row per symmetry class), with its Levenberg-Marquardt
+solve and refinement in ``levenberg``, classification and probing in ``probing``, the
+symmetry group and classes in ``symmetry``, and limits at infinity and plateaus of
+diverging runs in ``limits`` (:func:`analyse_limits`); ``networks``: the counts of
+stationary points by kind per (problem, network).
 """
 
 from .._lazy import lazy_exports
@@ -19,6 +26,22 @@ __all__ = [
     "analyse_face",
     "count_minima",
     "product_prediction",
+    "find_stationary_points",
+    "match_points",
+    "solve_gradient_system",
+    "refine",
+    "classify",
+    "probe_descent",
+    "descend",
+    "analyse_limits",
+    "saturation_pattern",
+    "limit_energy",
+    "pull_back",
+    "symmetry_group",
+    "symmetry_images",
+    "orbit_sizes",
+    "symmetry_classes",
+    "symmetry_distance",
 ]
 __getattr__, __dir__ = lazy_exports(
     __name__,
@@ -31,5 +54,21 @@ __getattr__, __dir__ = lazy_exports(
         "analyse_face": ".faces",
         "count_minima": ".counts",
         "product_prediction": ".counts",
+        "find_stationary_points": ".stationary",
+        "match_points": ".stationary",
+        "solve_gradient_system": ".levenberg",
+        "refine": ".levenberg",
+        "classify": ".probing",
+        "probe_descent": ".probing",
+        "descend": ".probing",
+        "analyse_limits": ".limits",
+        "saturation_pattern": ".limits",
+        "limit_energy": ".limits",
+        "pull_back": ".limits",
+        "symmetry_group": ".symmetry",
+        "symmetry_images": ".symmetry",
+        "orbit_sizes": ".symmetry",
+        "symmetry_classes": ".symmetry",
+        "symmetry_distance": ".symmetry",
     },
 )

@@ -2,7 +2,9 @@
 
 ``theta``: the sigmoids, their stable complements and declared tails; ``tails``: the
 leading monomials of E far out along a ray; ``neuron``: the paper's perceptron, E, its
-gradient and Hessian after the sign-flip reduction.
+gradient and Hessian after the sign-flip reduction; ``activations``: the units of a
+network (logistic, tanh, linear, atan, erf) with their stable gaps; ``network``: the
+network with one hidden layer, E, its gradient and Hessian in batches.
 """
 
 from .._lazy import lazy_exports
@@ -24,6 +26,10 @@ __all__ = [
     "hessian",
     "ray_limit",
     "energy_above_ray_limit",
+    "Activation",
+    "ACTIVATION_NAMES",
+    "get_activation",
+    "Network",
 ]
 __getattr__, __dir__ = lazy_exports(
     __name__,
@@ -44,5 +50,9 @@ __getattr__, __dir__ = lazy_exports(
         "hessian": ".neuron",
         "ray_limit": ".neuron",
         "energy_above_ray_limit": ".neuron",
+        "Activation": ".activations",
+        "ACTIVATION_NAMES": ".activations",
+        "get_activation": ".activations",
+        "Network": ".network",
     },
 )

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from ..problems.names import parse_problem, pattern_of, problem_name
+from ..problems.names import network_name, parse_problem, pattern_of, problem_name
 
 METHODS = ("flow", "backprop")
 XOR = {"problem": "xor", "theta": "logistic", "method": "backprop"}
@@ -35,7 +35,11 @@ SUMMARY_TABLES = (
     "minima_counts",
     "relaxation",
     "extrapolation",
+    "network_counts",
+    "xor_limits",
 )
+# The aggregates of the networks' jobs (the counts are among SUMMARY_TABLES).
+NETWORK_TABLES = ("stationary_points", "network_limits")
 MINIMA_FIGURES = ("minima_count", "task_minima")
 # Settings of the log-mode detection and the jumps, shared by one-neuron and XOR jobs.
 LAW_KEYS = (
@@ -62,6 +66,16 @@ def problem_path(problem: str) -> str:
 
 def minima_path(problem: str, theta: str) -> str:
     return f"results/minima/{problem}/{theta}.parquet"
+
+
+def network_path(problem: str, model: str) -> str:
+    """Every stationary point of the network ``model`` on ``problem``, by index."""
+    return minima_path(problem, model)
+
+
+def network_limits_path(problem: str, model: str) -> str:
+    """The limits at infinity and plateaus that the network's descents approach."""
+    return f"results/minima/{problem}/{model}_limits.parquet"
 
 
 def bifurcation_path(theta: str) -> str:
@@ -198,6 +212,21 @@ class Plan:
             for theta in self.minima_thetas
         ]
         self.bifurcation_jobs = [{"theta": theta} for theta in self.thetas]
+        # minima of networks (open question 1 in neurons): every (problem, network);
+        # a network's name is its {model} wildcard (problems.names.NETWORK)
+        networks = config["networks"]
+        self.network_models = _unique(
+            network_name(hidden, activation, regime["target"], regime["decay"])
+            for regime in networks["regimes"]
+            for activation in networks["activations"]
+            for hidden in networks["hidden"]
+        )
+        self.network_problems = _unique(networks["problems"])
+        self.network_jobs = [
+            {"problem": p, "model": model}
+            for p in self.network_problems
+            for model in self.network_models
+        ]
 
         # trajectories: the scalar example, the chosen type-3 examples (non-separable,
         # with a minimum at infinity for tanh), the random problems and the user's files.
@@ -295,9 +324,9 @@ class Plan:
     def final_outputs(self) -> list[str]:
         """Everything ``rule all`` asks for."""
         figures = self.paper_figures + self.dynamics_figures + ["fig5_xor", "margin_angle"]
-        figures += [*MINIMA_FIGURES, "relaxation", "extrapolation"]
+        figures += [*MINIMA_FIGURES, "relaxation", "extrapolation", "network_minima"]
         figures += ["bifurcation"] if self.has_type3 else []
-        outputs = [aggregate_path(name) for name in (*SUMMARY_TABLES, "minima")]
+        outputs = [aggregate_path(name) for name in (*SUMMARY_TABLES, *NETWORK_TABLES, "minima")]
         outputs += [minima_path(p, theta) for p in self.one_weight_files for theta in self.thetas]
         outputs += figure_files(figures)
         outputs += ["results/summary.md"] if self.has_type3 else []
@@ -314,6 +343,7 @@ class Plan:
                 *self.minima_problems,
                 *self.config["relaxation"]["problems"],
                 *self.config["extrapolation"]["problems"],
+                *self.network_problems,
             ]
         )
         exact = [
@@ -324,6 +354,8 @@ class Plan:
         tables = [path for path in self.final_outputs() if path.endswith(".parquet")]
         tables += [problem_path(problem) for problem in problems]
         tables += [minima_path(**job) for job in exact + self.minima_jobs]
+        for job in self.network_jobs:
+            tables += [network_path(**job), network_limits_path(**job)]
         tables += [bifurcation_path(**job) for job in self.bifurcation_jobs]
         tables += [trajectory_path(**job) for job in self.trajectory_jobs]
         tables += [logrule_path(**job) for job in self.trajectory_jobs]

@@ -127,6 +127,87 @@ def task_section(counts: pd.DataFrame) -> str:
     )
 
 
+def _regime(target: float, decay: float) -> str:
+    targets = "hard" if target == 1.0 else f"+-{target:g}"
+    return f"{targets}, decay {decay:g}" if decay else f"{targets}, no decay"
+
+
+def network_section(counts: pd.DataFrame) -> str:
+    """Open question 1 in neurons: classes of stationary points and limits against H."""
+    table = counts.assign(
+        regime=[_regime(t, d) for t, d in zip(counts["target"], counts["decay"], strict=True)]
+    )[
+        [
+            "problem",
+            "activation",
+            "regime",
+            "hidden",
+            "n_finite_minima",
+            "n_minima_at_infinity",
+            "n_plateaus",
+            "n_saddles",
+            "E_global",
+            "global_at_infinity",
+            "global_basin",
+        ]
+    ].rename(
+        columns={
+            "hidden": "H",
+            "n_finite_minima": "finite_minima",
+            "n_minima_at_infinity": "minima_at_infinity",
+            "n_plateaus": "plateaus",
+            "n_saddles": "saddles",
+        }
+    )
+    parts = [
+        "### Open question 1 in neurons: stationary points of networks against H",
+        f"Classes found from {int(counts['n_starts'].max())} starts per job (each solved "
+        "for grad E = 0 and descended); a class is every point equivalent under the "
+        "network's symmetries.  finite_minima counts nondegenerate minima and degenerate "
+        "ones where no probe found a descending path; minima_at_infinity and plateaus "
+        "are limits the descents approach, without and with a descending path found "
+        "near them; global_basin is the share of starts whose descent reaches the lowest "
+        "minimum:\n\n" + _markdown(table, ".4g"),
+    ]
+    xor = counts[(counts["problem"] == "xor") & (counts["target"] == 1.0) & (counts["decay"] == 0)]
+    xor = xor[(xor["hidden"] == 2) & (xor["activation"] == "logistic")]
+    if len(xor):
+        row = xor.iloc[0]
+        verdict = "none" if row["n_finite_minima"] == 0 else int(row["n_finite_minima"])
+        parts.append(
+            f"XOR 2-2-1 (logistic, hard targets): finite minima found: {verdict} "
+            "(Hamey 1998, Sprinkhuizen-Kuyper and Boers 1998: none exists); "
+            f"{int(row['n_saddles'])} classes of saddles, "
+            f"{int(row['n_minima_at_infinity'])} minima at infinity, "
+            f"{int(row['n_plateaus'])} plateaus."
+        )
+    parts.append(
+        "A count is a lower bound: a class that no start reached is missing, and more "
+        "starts or other radii can add classes; `minimum` verdicts of degenerate points "
+        "and limits mean that no probe found a descending path, not that none exists."
+    )
+    return "\n\n".join(parts)
+
+
+def xor_limits_section(limits: pd.DataFrame) -> str:
+    """Figure 5's seeds, grouped by what they approach."""
+    lines = ["### Figure 5's seeds: what each approaches"]
+    for (solved, kind, E), group in limits.groupby(
+        ["solved", "kind", limits["E_limit"].round(9)], sort=True
+    ):
+        seeds = ", ".join(str(seed) for seed in group["seed"])
+        patterns = "; ".join(sorted(set(group["hidden_pattern"])))
+        one = len(group) == 1
+        what = ("solves XOR" if one else "solve XOR") if solved else ("stalls" if one else "stall")
+        who = f"{len(group)} seed{'' if one else 's'} that {what} ({seeds})"
+        lines.append(
+            f"- {who} approach{'es' if one else ''} E = {E:.6g}: {kind}, "
+            f"hidden saturation pattern {patterns} (per pattern (0,0) (0,1) (1,0) (1,1): "
+            "+ / - a unit saturated high / low, . free)"
+        )
+    return "\n".join(lines)
+
+
 def relaxation_section(relaxation: pd.DataFrame) -> str:
     """Open question 3: P(global minimum reached) at a few budgets, per method."""
     budgets = sorted(relaxation["budget"].unique())
@@ -197,6 +278,10 @@ def summary_markdown(tables: dict[str, pd.DataFrame], type3_a: float) -> str:
     ]
     if (tables["minima_counts"]["family"] == "task").any():
         parts.append(task_section(tables["minima_counts"]))
+    if len(tables.get("network_counts", ())):
+        parts.append(network_section(tables["network_counts"]))
+    if len(tables.get("xor_limits", ())):
+        parts.append(xor_limits_section(tables["xor_limits"]))
     if len(tables.get("relaxation", ())):
         parts.append(relaxation_section(tables["relaxation"]))
     if len(tables.get("extrapolation", ())):

@@ -6,6 +6,8 @@ A problem's name is its path below ``results/problems/`` without the suffix, e.g
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from .names import problem_name
@@ -63,6 +65,31 @@ def product_problem(m: int, a: float) -> Problem:
     return Problem(product_name(m, a), A, np.ones(2 * int(m), dtype=np.int64), meta)
 
 
+MAX_PARITY_BITS = 16  # 65,536 rows
+
+
+def parity_problem(n: int) -> Problem:
+    """The parity of n bits: the rows of {0, 1}^n, label +1 where an odd number are 1.
+
+    Rows in lexicographic order (``itertools.product``); for n = 2 this would be XOR in
+    the order of ``trajectories.xor.INPUTS`` (:func:`xor_problem`, which has its own
+    name).  Inputs are 0 / 1 as in Figure 5 and the XOR literature; there is no column of
+    ones: a network brings its own biases.
+    """
+    if isinstance(n, bool) or not isinstance(n, int | np.integer) or not 2 <= n <= MAX_PARITY_BITS:
+        raise ValueError(f"parity n must be an integer in [2, {MAX_PARITY_BITS}]; got n = {n!r}")
+    A = np.array(list(itertools.product((0.0, 1.0), repeat=int(n))))
+    y = np.where(A.sum(axis=1) % 2 == 1, 1, -1).astype(np.int64)
+    name = "xor" if n == 2 else problem_name("parity", n=n)
+    return Problem(name, A, y, {"n_bits": int(n)})
+
+
+def xor_problem() -> Problem:
+    """XOR on (0,0), (0,1), (1,0), (1,1): labels -1, +1, +1, -1 (targets 0, 1, 1, 0 of a
+    logistic output, ``Network.code_targets``), the data of Figure 5."""
+    return parity_problem(2)
+
+
 def build_problem(family: str, params: dict) -> Problem:
     """The problem of a family from its parameters (what a problems-stage job receives)."""
     if family == "n2m1":
@@ -74,6 +101,10 @@ def build_problem(family: str, params: dict) -> Problem:
         return Problem(problem_name(family, **params), A, y, dict(params))
     if family == "product":
         return product_problem(params["m"], params["a"])
+    if family == "xor":
+        return xor_problem()
+    if family == "parity":
+        return parity_problem(params["n"])
     if family == "file":
         from .datafile import read_data_file
 

@@ -1,4 +1,4 @@
-"""The grammar of problem names, written once.
+"""The grammar of problem names and of network names, written once.
 
 A problem's name is its path below ``results/problems/`` without the suffix, e.g.
 ``n2m1/type3_a10`` or ``task/grid_n24_s0_shuffled``.  Each family declares here its
@@ -8,6 +8,13 @@ one declaration come the name of a problem (:func:`problem_name`), the parse of 
 constraints (:data:`PROBLEM_PATTERN`, :func:`pattern_of`).  Names are canonical: one
 problem has one name, so a sweep value cannot make the same problem twice, and a name
 that is not canonical (``a10.0`` for ``a10``) is refused with the name to ask for.
+
+A network's name is its ``{model}`` wildcard (``results/minima/{problem}/{model}.parquet``),
+declared the same way (:data:`NETWORK`, :func:`network_name`, :func:`parse_network`,
+:data:`NETWORK_PATTERN`): ``net_h2_logistic`` is the XOR network of Figure 5,
+``net_h3_tanh_soft0.8_decay0.001`` three tanh units with targets +-0.8 and weight decay
+lambda = 0.001.  Every network name starts with ``net_``, so no name is both a network's
+and a theta's.
 
 This module imports nothing heavy: the Snakefile reads it while it builds the DAG.
 """
@@ -54,6 +61,8 @@ COUNT = _integer(1)
 SEED = _integer(0)
 FILE_NAME = Field("[A-Za-z0-9_-]+", str, str)
 TASKS = ("clusters", "grid", "topobathy")
+# Parity of n bits for n >= 3 (n = 2 is XOR, which has its own name).
+BITS = Field("[3-9]|[1-9][0-9]+", int, lambda value: str(int(value)))
 
 
 @dataclass(frozen=True)
@@ -131,11 +140,15 @@ FAMILIES: dict[str, Family] = {
         ),
         # The user's data files (config data_files).
         Family("file", "file/{name}", {"name": FILE_NAME}),
+        # XOR on {0, 1}^2 (Figure 5; Hamey 1998, Sprinkhuizen-Kuyper and Boers 1998).
+        Family("xor", "xor", {}),
+        # The parity of n bits on {0, 1}^n.
+        Family("parity", "parity/n{n}", {"n": BITS}),
     )
 }
 
 #: Families whose data a job computes from the name alone (a file's needs the file).
-GENERATED = ("n2m1", "scalar", "random", "product", "task")
+GENERATED = ("n2m1", "scalar", "random", "product", "task", "xor", "parity")
 
 
 def pattern_of(families) -> str:
@@ -145,7 +158,8 @@ def pattern_of(families) -> str:
 
 PROBLEM_PATTERN = pattern_of(FAMILIES)
 EXAMPLES = (
-    "n2m1/type3_a10, scalar, random/n16_m3_nonsep_s0, product/m3_a10, task/grid_n24_s0, file/<name>"
+    "n2m1/type3_a10, scalar, random/n16_m3_nonsep_s0, product/m3_a10, task/grid_n24_s0, "
+    "xor, parity/n3, file/<name>"
 )
 
 
@@ -173,3 +187,83 @@ def parse_problem(name: str) -> tuple[str, dict]:
                 raise ValueError(f"{name!r} is not a canonical problem name; ask for {canonical!r}")
             return family.name, values
     raise ValueError(f"{name!r} is not a problem name (e.g. {EXAMPLES})")
+
+
+# ---------------------------------------------------------------------------------------
+# Network names
+# ---------------------------------------------------------------------------------------
+
+
+def _suffix(prefix: str) -> Field:
+    """An optional ``<prefix><number>`` part: absent (None) or a number."""
+    return Field(
+        f"|{re.escape(prefix)}(?:{NUMBER.pattern})",
+        lambda text: float(text[len(prefix) :]) if text else None,
+        lambda value: "" if value is None else prefix + format_number(value),
+    )
+
+
+#: Hidden activations a network's name may give (``models.activations``, less linear: a
+#: linear hidden layer has a continuous symmetry group, so every point is degenerate).
+#: The output unit has the hidden units' activation; every unit has a bias.
+NETWORK_ACTIVATIONS = ("logistic", "tanh", "atan", "erf")
+NETWORK = Family(
+    "net",
+    "net_h{hidden}_{activation}{soft}{decay}",
+    {
+        "hidden": COUNT,
+        "activation": _choice(*NETWORK_ACTIVATIONS),
+        "soft": _suffix("_soft"),  # target level t in (0, 1): labels +-1 become +-t
+        "decay": _suffix("_decay"),  # lambda > 0 of the weight decay
+    },
+)
+NETWORK_PATTERN = NETWORK.pattern
+NETWORK_EXAMPLES = "net_h2_logistic, net_h3_tanh_soft0.8_decay0.001"
+
+
+def network_name(hidden: int, activation: str, target: float = 1.0, decay: float = 0.0) -> str:
+    """The canonical name of a network: ``network_name(2, "logistic", 0.8, 1e-3)``.
+
+    ``target`` is the level t of the targets on the paper's scale, labels +-1 becoming
+    +-t (1: hard targets, at the bounds of the output's range; 0.8 gives a logistic
+    output 0.1 / 0.9); ``decay`` is lambda of the penalty lambda ||w||^2.
+    """
+    target, decay = float(target), float(decay)
+    if not 0.0 < target <= 1.0:
+        raise ValueError(f"a network's target level must be in (0, 1]; got {target!r}")
+    if not decay >= 0.0 or decay == float("inf"):
+        raise ValueError(f"a network's decay must be a finite number >= 0; got {decay!r}")
+    return NETWORK.format(
+        hidden=hidden,
+        activation=activation,
+        soft=None if target == 1.0 else target,
+        decay=None if decay == 0.0 else decay,
+    )
+
+
+def parse_network(name: str) -> dict:
+    """``{hidden, activation, target, decay}`` of a network's name.
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is not a network's name, or is not canonical (``_soft1`` and
+        ``_decay0`` are the defaults, left out of the name; the message names the one to
+        ask for).
+    """
+    values = NETWORK.parse(name)
+    if values is None:
+        raise ValueError(f"{name!r} is not a network name (e.g. {NETWORK_EXAMPLES})")
+    soft = values["soft"]
+    if soft is not None and not 0.0 < soft <= 1.0:
+        raise ValueError(f"{name!r} is not a network name: the target level must be in (0, 1]")
+    fields = {
+        "hidden": values["hidden"],
+        "activation": values["activation"],
+        "target": 1.0 if soft is None else soft,
+        "decay": 0.0 if values["decay"] is None else values["decay"],
+    }
+    canonical = network_name(**fields)
+    if canonical != name:
+        raise ValueError(f"{name!r} is not a canonical network name; ask for {canonical!r}")
+    return fields

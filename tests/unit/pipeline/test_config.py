@@ -150,6 +150,39 @@ def test_default_config_passes_and_numbers_become_numbers():
             {"relaxation": {**DEFAULT["relaxation"], "problems": ["n2m1/type3_a1.5e+05"]}},
             ["relaxation.problems[0]", "ask for 'n2m1/type3_a150000'"],
         ),
+        (
+            {"networks": {**DEFAULT["networks"], "problems": ["xor", "parity/n2"]}},
+            ["networks.problems[1] = 'parity/n2'", "not a problem name"],
+        ),
+        (
+            {"networks": {**DEFAULT["networks"], "problems": ["file/iris"]}},
+            ["networks.problems[0] = 'file/iris'", "not in data_files"],
+        ),
+        (
+            {"networks": {**DEFAULT["networks"], "activations": ["relu"]}},
+            ["networks.activations[0] = 'relu'"],
+        ),
+        (
+            {"networks": {**DEFAULT["networks"], "hidden": [0, 1]}},
+            ["networks.hidden[0] = 0", "minimum"],
+        ),
+        (
+            {"networks": {**DEFAULT["networks"], "regimes": [{"target": 1.5, "decay": 0}]}},
+            ["networks.regimes[0].target = 1.5", "maximum"],
+        ),
+        (
+            {"networks": {**DEFAULT["networks"], "regimes": [{"target": 0.8}]}},
+            ["networks.regimes[0]", "'decay' is a required property"],
+        ),
+        (
+            {
+                "networks": {
+                    **DEFAULT["networks"],
+                    "regimes": [{"target": 1, "decay": 0}, {"target": 1.0, "decay": 0.0}],
+                }
+            },
+            ["networks.regimes = ", "non-unique"],  # 1 and 1.0 are one target
+        ),
     ],
 )
 def test_bad_configs_are_refused_with_key_and_value(change, words):
@@ -200,3 +233,42 @@ def test_patterns_route_each_problem_to_one_minima_rule():
         assert re.fullmatch(one, name) and not re.fullmatch(many, name)
     for name in ["random/n16_m3_nonsep_s0", "product/m1_a10", "task/grid_n24_s0", "file/two"]:
         assert re.fullmatch(many, name) and not re.fullmatch(one, name)
+
+
+def test_plan_makes_one_network_job_per_problem_and_network():
+    default = plan()
+    networks = DEFAULT["networks"]
+    per_problem = len(networks["hidden"]) * len(networks["activations"]) * len(networks["regimes"])
+    assert len(default.network_models) == per_problem
+    assert len(default.network_jobs) == per_problem * len(networks["problems"])
+    assert {"problem": "xor", "model": "net_h2_logistic"} in default.network_jobs
+    assert "net_h4_logistic_soft0.8_decay0.001" in default.network_models
+    tables = default.parquet_tables()
+    assert "results/minima/xor/net_h2_logistic.parquet" in tables
+    assert "results/minima/xor/net_h2_logistic_limits.parquet" in tables
+    for name in ["stationary_points", "network_limits", "network_counts", "xor_limits"]:
+        assert f"results/tables/{name}.parquet" in default.final_outputs()
+
+
+def test_a_new_hidden_size_adds_exactly_its_network_jobs():
+    before = plan()
+    networks = {**DEFAULT["networks"], "hidden": [*DEFAULT["networks"]["hidden"], 5]}
+    after = plan(networks=networks)
+    added = set(after.parquet_tables()) - set(before.parquet_tables())
+    models = ["net_h5_logistic", "net_h5_logistic_soft0.8_decay0.001"]
+    assert added == {
+        f"results/minima/{problem}/{model}{suffix}.parquet"
+        for problem in DEFAULT["networks"]["problems"]
+        for model in models
+        for suffix in ("", "_limits")
+    }
+
+
+def test_network_and_neuron_minima_paths_never_meet():
+    """results/minima/{problem}/{theta} and /{model}: the wildcards' patterns are disjoint."""
+    from backprop_landscape.problems.names import NETWORK_PATTERN
+
+    default = plan()
+    for job in default.network_jobs:
+        assert re.fullmatch(NETWORK_PATTERN, job["model"])
+        assert job["model"] not in DEFAULT["thetas"]

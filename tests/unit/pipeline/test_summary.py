@@ -95,3 +95,47 @@ def test_relaxation_section_reads_p_at_each_decade():
     text = relaxation_section(table)
     assert "| P at 10 | P at 100 | P at 300 |" in text
     assert "| product/m3_a10 | tanh | 3.798 | False | annealing | 0.1 | 0.5 | 0.9 |" in text
+
+
+def test_network_section_answers_for_xor_and_says_what_a_count_is():
+    from backprop_landscape.minima.networks import COUNT_COLUMNS
+    from backprop_landscape.pipeline.summary import network_section, xor_limits_section
+
+    rows = []
+    for target, decay, finite in [(1.0, 0.0, 0), (0.8, 0.001, 5)]:
+        for hidden in (1, 2):
+            row = dict.fromkeys(COUNT_COLUMNS, 0)
+            row.update(
+                problem="xor",
+                model=f"net_h{hidden}_logistic",
+                hidden=hidden,
+                activation="logistic",
+                target=target,
+                decay=decay,
+                n_starts=500,
+                n_finite_minima=finite,
+                n_minima_at_infinity=3 if decay == 0 else 0,
+                n_saddles=2,
+                E_global=0.0,
+                global_at_infinity=decay == 0,
+                global_basin=0.8,
+            )
+            rows.append(row)
+    text = network_section(pd.DataFrame(rows, columns=COUNT_COLUMNS))
+    assert "from 500 starts per job" in text
+    assert "| xor | logistic | hard, no decay | 2 | 0 | 3 | 0 | 2 | 0 | True | 0.8 |" in text
+    assert "| xor | logistic | +-0.8, decay 0.001 | 1 | 5 | 0 |" in text
+    assert "XOR 2-2-1 (logistic, hard targets): finite minima found: none" in text
+    assert "lower bound" in text
+    limits = pd.DataFrame(
+        {
+            "seed": [0, 1, 2],
+            "solved": [False, True, False],
+            "kind": ["minimum-at-infinity"] * 3,
+            "E_limit": [0.5, 0.0, 0.5],
+            "hidden_pattern": [".. .. -+ -+", ".. .+ -. ..", ".. .. -+ -+"],
+        }
+    )
+    text = xor_limits_section(limits)
+    assert "2 seeds that stall (0, 2) approach E = 0.5: minimum-at-infinity" in text
+    assert "1 seed that solves XOR (1) approaches E = 0" in text

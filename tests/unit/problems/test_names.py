@@ -21,6 +21,9 @@ EXAMPLES = {
     ),
     "task/clusters_n8_s1": ("task", {"task": "clusters", "n": 8, "seed": 1, "shuffled": False}),
     "file/my-data_2": ("file", {"name": "my-data_2"}),
+    "xor": ("xor", {}),
+    "parity/n3": ("parity", {"n": 3}),
+    "parity/n12": ("parity", {"n": 12}),
 }
 
 
@@ -57,6 +60,9 @@ def test_each_name_belongs_to_one_family():
         "file/a/b",
         "scalars",
         "n2m1/type3_a10.0/x",
+        "parity/n2",  # that is xor
+        "parity/n03",
+        "xor/n2",
     ],
 )
 def test_names_of_no_family_are_refused(name):
@@ -92,3 +98,68 @@ def test_format_needs_every_field():
         names.problem_name("product", m=3)
     with pytest.raises(ValueError, match="unknown problem family"):
         names.problem_name("moons", n=3)
+
+
+NETWORKS = {
+    "net_h2_logistic": {"hidden": 2, "activation": "logistic", "target": 1.0, "decay": 0.0},
+    "net_h3_tanh_soft0.8_decay0.001": {
+        "hidden": 3,
+        "activation": "tanh",
+        "target": 0.8,
+        "decay": 0.001,
+    },
+    "net_h1_erf_decay1e-05": {"hidden": 1, "activation": "erf", "target": 1.0, "decay": 1e-5},
+    "net_h12_atan_soft0.5": {"hidden": 12, "activation": "atan", "target": 0.5, "decay": 0.0},
+}
+
+
+@pytest.mark.parametrize("name", list(NETWORKS))
+def test_network_names_parse_and_format(name):
+    assert names.parse_network(name) == NETWORKS[name]
+    assert names.network_name(**NETWORKS[name]) == name
+    assert re.fullmatch(names.NETWORK_PATTERN, name)
+    assert not re.fullmatch(names.PROBLEM_PATTERN, name)
+
+
+@pytest.mark.parametrize(
+    ("name", "canonical"),
+    [
+        ("net_h2_logistic_soft1", "net_h2_logistic"),  # hard targets are the default
+        ("net_h2_logistic_decay0", "net_h2_logistic"),
+        ("net_h2_tanh_soft0.8_decay1e-03", "net_h2_tanh_soft0.8_decay0.001"),
+    ],
+)
+def test_non_canonical_network_names_name_the_one_to_ask_for(name, canonical):
+    assert re.fullmatch(names.NETWORK_PATTERN, name)
+    with pytest.raises(ValueError, match=re.escape(f"ask for '{canonical}'")):
+        names.parse_network(name)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "net_h0_tanh",
+        "net_h2_linear",  # a linear hidden layer: GL(H) symmetry, every point degenerate
+        "net_h2_logistic_decay0.01_soft0.8",  # the parts come in one order
+        "net_h2_logistic_soft2",
+        "net_h2",
+        "tanh",
+        "h2_logistic",
+    ],
+)
+def test_names_of_no_network_are_refused(name):
+    with pytest.raises(ValueError, match="not a network name"):
+        names.parse_network(name)
+
+
+def test_network_and_theta_names_cannot_meet():
+    from backprop_landscape.models.theta import THETA_NAMES
+
+    assert not any(re.fullmatch(names.NETWORK_PATTERN, theta) for theta in THETA_NAMES)
+
+
+def test_network_name_refuses_levels_outside_the_range():
+    with pytest.raises(ValueError, match="target level"):
+        names.network_name(2, "tanh", target=1.5)
+    with pytest.raises(ValueError, match="decay"):
+        names.network_name(2, "tanh", decay=-1.0)
