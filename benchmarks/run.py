@@ -37,7 +37,8 @@ def main(selected: list[str]) -> None:
             summary[entry["name"]] = {
                 "ours_s": round(ours, 3),
                 "baseline_s": round(baseline, 3),
-                "ratio": round(ours / baseline, 3) if baseline > 0 else None,
+                # three significant digits: a ratio of 1e-10 must not print as 0.0
+                "ratio": float(f"{ours / baseline:.3g}") if baseline > 0 else None,
             }
             if entry.get("note"):
                 print(f"  {entry['name']}: {entry['note']}")

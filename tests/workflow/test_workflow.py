@@ -105,6 +105,47 @@ def test_run_writes_section_3_tables(finished_run):
         assert (finished_run / f"results/figures/{name}.png").stat().st_size > 0
 
 
+def test_run_writes_scale_tables(finished_run):
+    """Open question 4 at scale on the small config: iris (setosa) with a 5-4-1 tanh net."""
+    results = finished_run / "results"
+    problem = read_table(results / "problems/dataset/iris_c0_s0.parquet")
+    assert list(problem.columns) == ["u1", "u2", "u3", "u4", "u5", "y", "split"]
+    assert (problem["split"] == "test").sum() == 30 and (problem["u5"] == 1).all()
+
+    laws = read_table(results / "tables/growth_laws.parquet")
+    net = laws[laws["theta"] == "net_h4_tanh"]
+    assert set(net["problem"]) == {"dataset/iris_c0_s0"} and set(net["method"]) == {
+        "flow",
+        "backprop",
+    }
+    per_run = net.groupby(["method", "seed"])["coordinate"]
+    assert (per_run.nunique() == 4 * 5 + 4 + 1 + 3).all()  # every weight and three norms
+    assert {"W1_h0_bias", "W2_out_h3", "b2_out", "norm_layer2"} <= set(net["coordinate"])
+    weights = net[~net["coordinate"].str.startswith("norm")]
+    assert set(weights["layer"]) == {1, 2} and set(weights["law"]) <= {
+        "log",
+        "power",
+        "sqrtlog",
+        "bounded",
+    }
+
+    modes = read_table(results / "tables/scale_log_mode.parquet")
+    assert modes["share"].between(0, 1).all() and set(modes["method"]) == {"flow", "backprop"}
+    networks = read_table(results / "tables/scale_networks.parquet")
+    assert set(networks["kind"]) == {"stopped", "start", "plain", "extrapolated", "horizon"}
+    assert networks["test_errors"].between(0, 30).all()
+    scan = read_table(results / "tables/scale_scan.parquet")
+    assert (scan["improved"] == (scan["E_jump"] < scan["E_t0"])).all()
+    extrapolation = read_table(results / "tables/extrapolation.parquet")
+    row = extrapolation[extrapolation["theta"] == "net_h4_tanh"].iloc[0]
+    assert row["plain_estimated"] or row["reached_plain"]
+    assert row["eta"] > 0 and row["t_start"] < row["t_target"]
+    figure = results / "figures/scale/dataset/iris_c0_s0/net_h4_tanh"
+    assert figure.with_suffix(".png").stat().st_size > 0
+    assert figure.with_suffix(".pdf").stat().st_size > 0
+    assert "Open question 4 at scale" in (results / "summary.md").read_text()
+
+
 MINIMA_COLUMNS = ["problem", "theta", "E", "at_infinity", "basin_fraction", "x", "z_limit"]
 
 
@@ -139,7 +180,7 @@ def test_run_writes_minima_tables(finished_run):
     # product/m2_a10 with tanh: the global minimum is finite, twice the block's 1.265885
     assert relaxation["E_global"].iloc[0] == pytest.approx(2 * 1.265885, rel=1e-6)
     extrapolation = read_table(finished_run / "results/tables/extrapolation.parquet")
-    assert set(extrapolation["problem"]) == {"random/n6_m2_sep_s0", "xor"}
+    assert set(extrapolation["problem"]) == {"random/n6_m2_sep_s0", "xor", "dataset/iris_c0_s0"}
     both = extrapolation.dropna(subset=["steps_plain", "steps_extrapolated"])
     assert len(both) >= 2
     plain, extrapolated = both["steps_plain"], both["steps_extrapolated"]

@@ -24,6 +24,7 @@ from backprop_landscape.pipeline.plan import (
     extrapolation_path,
     figure_files,
     implicit_bias_path,
+    log_mode_path,
     logrule_path,
     minima_path,
     network_limits_path,
@@ -31,7 +32,9 @@ from backprop_landscape.pipeline.plan import (
     problem_path,
     problem_spec,
     relaxation_path,
+    scale_figure_name,
     trajectory_path,
+    trajectory_samples_path,
 )
 from backprop_landscape.problems import names
 from backprop_landscape.problems.datafile import DataFileError, input_width
@@ -75,3 +78,4 @@ wildcard_constraints:
     problem=names.PROBLEM_PATTERN,
     theta=alternatives(SCHEMA["$defs"]["theta"]["enum"]),
     method="|".join(METHODS),
+    network=names.NETWORK_PATTERN,

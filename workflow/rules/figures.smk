@@ -171,3 +171,30 @@ rule extrapolation_figure:
         jobs=PLAN.extrapolation_jobs,
     script:
         "../scripts/figures/extrapolation_figure.py"
+
+
+rule scale_figure:
+    input:
+        flow=trajectory_path("{problem}", "{network}", "flow"),
+        log_modes=[log_mode_path("{problem}", "{network}", method) for method in METHODS],
+        margins=extrapolation_path("{problem}", "{network}", "_margins"),
+    output:
+        **figure_outputs(
+            scale_figure_name("{problem}", "{network}"),
+            "scale_figure",
+            "Diverging weights",
+            "Figure 5 at scale",
+            problem="{problem}",
+            network="{network}",
+        ),
+    log:
+        "results/logs/figures/scale/{problem}/{network}.log",
+    benchmark:
+        "results/benchmarks/figures/scale/{problem}/{network}.tsv"
+    conda:
+        "../envs/backprop.yaml"
+    params:
+        methods=list(METHODS),
+        settings=PLAN.scale_settings("logrule"),
+    script:
+        "../scripts/figures/scale_figure.py"

@@ -1,5 +1,6 @@
 # Stage "logrule": the growth law of each diverging weight and of |x| (is it log t?),
 # the Lemma (separable problems have no bounded flow), and the implicit bias.
+# Networks at scale: every weight's law and the share of weights in log mode against t.
 
 
 rule growth_laws:
@@ -58,7 +59,7 @@ rule implicit_bias:
 
 rule growth_laws_table:
     input:
-        tables=[logrule_path(**job) for job in PLAN.trajectory_jobs],
+        tables=[logrule_path(**job) for job in PLAN.growth_law_jobs],
     output:
         table=aggregate_path("growth_laws"),
     log:
@@ -68,7 +69,7 @@ rule growth_laws_table:
     conda:
         "../envs/backprop.yaml"
     params:
-        jobs=PLAN.trajectory_jobs,
+        jobs=PLAN.growth_law_jobs,
     script:
         "../scripts/pipeline/stack_tables.py"
 
@@ -107,3 +108,38 @@ rule lemma_table:
         settings=PLAN.settings("logrule"),
     script:
         "../scripts/logrule/lemma_table.py"
+
+
+rule network_growth_laws:
+    input:
+        trajectory=trajectory_path("{problem}", "{network}", "{method}"),
+    output:
+        table=logrule_path("{problem}", "{network}", "{method}"),
+        log_mode=log_mode_path("{problem}", "{network}", "{method}"),
+    log:
+        "results/logs/logrule/{problem}/{network}/{method}.log",
+    benchmark:
+        "results/benchmarks/logrule/{problem}/{network}/{method}.tsv"
+    conda:
+        "../envs/backprop.yaml"
+    params:
+        settings=PLAN.scale_settings("logrule"),
+    script:
+        "../scripts/logrule/network_growth_laws.py"
+
+
+rule scale_log_mode_table:
+    input:
+        tables=[log_mode_path(**job) for job in PLAN.scale_trajectory_jobs],
+    output:
+        table=aggregate_path("scale_log_mode"),
+    log:
+        "results/logs/tables/scale_log_mode.log",
+    benchmark:
+        "results/benchmarks/tables/scale_log_mode.tsv"
+    conda:
+        "../envs/backprop.yaml"
+    params:
+        jobs=PLAN.scale_trajectory_jobs,
+    script:
+        "../scripts/pipeline/stack_tables.py"

@@ -5,7 +5,7 @@
 
 rule summary:
     input:
-        **{name: aggregate_path(name) for name in SUMMARY_TABLES},
+        **{name: aggregate_path(name) for name in PLAN.summary_tables},
     output:
         markdown="results/summary.md",
     log:
@@ -33,3 +33,8 @@ rule manifest:
         "../envs/backprop.yaml"
     script:
         "../scripts/pipeline/manifest.py"
+
+
+rule scale:
+    input:
+        PLAN.scale_outputs(),

@@ -41,3 +41,20 @@ rule file_problem:
         },
     script:
         "../scripts/problems/problem.py"
+
+
+rule dataset_problem:
+    output:
+        table=problem_path("{problem}"),
+    log:
+        "results/logs/problems/{problem}.log",
+    benchmark:
+        "results/benchmarks/problems/{problem}.tsv"
+    wildcard_constraints:
+        problem=names.pattern_of(["dataset"]),
+    conda:
+        "../envs/backprop.yaml"
+    params:
+        spec=lambda wildcards: PLAN.dataset_spec(wildcards.problem),
+    script:
+        "../scripts/problems/problem.py"

@@ -3,6 +3,8 @@
 # hopping, by P(global minimum reached) against evaluations; "can the log rule
 # extrapolate?" -- plain backprop against backprop with log-rule jumps, by steps to a
 # target error.  Each names its problems, any problem name (checked with the config).
+# At scale (config section `scale`): the race on networks of realistic size on real data,
+# from the flow's state at t_start, with the held-out error and margins of what is learnt.
 
 
 rule relaxation:
@@ -75,7 +77,7 @@ rule relaxation_table:
 
 rule extrapolation_table:
     input:
-        tables=[extrapolation_path(**job) for job in PLAN.extrapolation_jobs],
+        tables=[extrapolation_path(**job) for job in PLAN.extrapolation_table_jobs],
     output:
         table="results/tables/extrapolation.parquet",
     log:
@@ -85,6 +87,67 @@ rule extrapolation_table:
     conda:
         "../envs/backprop.yaml"
     params:
-        jobs=PLAN.extrapolation_jobs,
+        jobs=PLAN.extrapolation_table_jobs,
+    script:
+        "../scripts/pipeline/stack_tables.py"
+
+
+rule network_extrapolation:
+    input:
+        problem=problem_path("{problem}"),
+        flow=trajectory_path("{problem}", "{network}", "flow"),
+    output:
+        table=extrapolation_path("{problem}", "{network}"),
+        trace=extrapolation_path("{problem}", "{network}", "_trace"),
+        networks=extrapolation_path("{problem}", "{network}", "_networks"),
+        margins=extrapolation_path("{problem}", "{network}", "_margins"),
+        scan=extrapolation_path("{problem}", "{network}", "_scan"),
+    log:
+        "results/logs/extrapolation/{problem}/{network}.log",
+    benchmark:
+        "results/benchmarks/extrapolation/{problem}/{network}.tsv"
+    conda:
+        "../envs/backprop.yaml"
+    params:
+        settings=PLAN.scale_settings("extrapolation"),
+    script:
+        "../scripts/questions/network_extrapolation.py"
+
+
+rule scale_networks_table:
+    input:
+        tables=[
+            extrapolation_path(job["problem"], job["network"], "_networks")
+            for job in PLAN.scale_jobs
+        ],
+    output:
+        table=aggregate_path("scale_networks"),
+    log:
+        "results/logs/tables/scale_networks.log",
+    benchmark:
+        "results/benchmarks/tables/scale_networks.tsv"
+    conda:
+        "../envs/backprop.yaml"
+    params:
+        jobs=PLAN.scale_jobs,
+    script:
+        "../scripts/pipeline/stack_tables.py"
+
+
+rule scale_scan_table:
+    input:
+        tables=[
+            extrapolation_path(job["problem"], job["network"], "_scan") for job in PLAN.scale_jobs
+        ],
+    output:
+        table=aggregate_path("scale_scan"),
+    log:
+        "results/logs/tables/scale_scan.log",
+    benchmark:
+        "results/benchmarks/tables/scale_scan.tsv"
+    conda:
+        "../envs/backprop.yaml"
+    params:
+        jobs=PLAN.scale_jobs,
     script:
         "../scripts/pipeline/stack_tables.py"

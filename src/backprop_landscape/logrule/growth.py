@@ -12,7 +12,9 @@ theta's tail 1 - theta(z) ~ C z^-p exp(-k z^q) (see :class:`~.theta.Tail`):
 :func:`predicted_law` gives the scalar prediction, :func:`predicted_norm_law` its
 multi-dimensional analogue for the norm of x on separable data (implicit bias towards
 the max-margin direction), and :func:`fit_growth` decides from samples (t, w) which of
-the laws ``log``, ``power``, ``sqrtlog`` and ``bounded`` describes a series best.
+the laws ``log``, ``power``, ``sqrtlog`` and ``bounded`` describes a series best
+(:func:`.growth_many.fit_growth_many` does the same for the thousand weights of a
+network at once).
 The derivations are in ``docs/theory.md``.
 """
 

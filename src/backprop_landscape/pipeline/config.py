@@ -14,7 +14,11 @@ config that could never work:
   factor must not exceed its largest, its exponent range must not be empty;
 * the growth-law fits use the last ``logrule.tail_decades`` decades of each trajectory:
   the trajectories must span more than that, with at least
-  :data:`MIN_TAIL_POINTS` samples in it.
+  :data:`MIN_TAIL_POINTS` samples in it;
+* ``scale``: its problems must be canonical ``dataset/...`` names, its race must start
+  before its target time and end within the flow (t_start < t_target <= t_max), its
+  jump factors and exponents ordered as in ``extrapolation``, and its trajectories long
+  enough for ``scale.tail_decades``.
 
 Each message names the key and the value that must change.  This module is imported
 while the DAG is built, so it imports nothing heavy.
@@ -174,11 +178,66 @@ def _tail_problem(times, decades: float) -> str | None:
     return None
 
 
-def _order_error(section: dict, low: str, high: str, relation: str) -> str:
+def _order_error(
+    section: dict, low: str, high: str, relation: str, key: str = "extrapolation"
+) -> str:
     return (
-        f"invalid config value extrapolation.{low} = {section[low]!r}: it {relation} "
-        f"extrapolation.{high} = {section[high]!r}"
+        f"invalid config value {key}.{low} = {section[low]!r}: it {relation} "
+        f"{key}.{high} = {section[high]!r}"
     )
+
+
+def scale_errors(config: dict) -> list[str]:
+    """Cross-key checks of the ``scale`` section ([] if it is consistent)."""
+    scale = config["scale"]
+    errors = []
+    for i, problem in enumerate(scale["problems"]):
+        key = f"invalid config value scale.problems[{i}] = {problem!r}"
+        try:
+            family, _ = parse_problem(problem)
+        except ValueError as error:
+            errors.append(f"{key}: {str(error).removeprefix(f'{problem!r} is ')}")
+            continue
+        if family != "dataset":
+            errors.append(f"{key}: the scale section takes data-set problems (dataset/...)")
+    race = scale["extrapolation"]
+    if not race["t_start"] < race["t_target"]:
+        errors.append(
+            _order_error(race, "t_start", "t_target", "must be below", "scale.extrapolation")
+        )
+    if race["t_target"] > scale["t_max"]:
+        errors.append(
+            f"invalid config value scale.extrapolation.t_target = {race['t_target']!r}: the "
+            f"target is the flow's error at that time, beyond scale.t_max = {scale['t_max']!r}"
+        )
+    if race["min_jump_factor"] > race["jump_factor"]:
+        errors.append(
+            _order_error(
+                race, "min_jump_factor", "jump_factor", "must not exceed", "scale.extrapolation"
+            )
+        )
+    if race["min_exponent"] >= race["max_exponent"]:
+        errors.append(
+            _order_error(
+                race, "min_exponent", "max_exponent", "must be below", "scale.extrapolation"
+            )
+        )
+    decades = scale["tail_decades"]
+    grids = {
+        f"the flow (scale.t_max = {scale['t_max']}, scale.per_decade = {scale['per_decade']})": (
+            lambda: log_time_grid(scale["t_max"], per_decade=scale["per_decade"])
+        ),
+        f"backprop (scale.epochs = {scale['epochs']}, scale.per_decade = "
+        f"{scale['per_decade']})": lambda: log_step_grid(scale["epochs"], scale["per_decade"]),
+    }
+    for what, grid in grids.items():
+        problem = _tail_problem(grid(), decades)
+        if problem is not None:
+            errors.append(
+                f"invalid config value scale.tail_decades = {decades!r}: for {what} {problem}; "
+                "lower scale.tail_decades or lengthen / sample the trajectories more densely"
+            )
+    return errors
 
 
 def consistency_errors(config: dict) -> list[str]:
@@ -243,4 +302,4 @@ def consistency_errors(config: dict) -> list[str]:
                 f"are fitted on the last {decades} decades of t, but for {what} {problem}; "
                 "lower logrule.tail_decades or lengthen / sample the trajectories more densely"
             )
-    return errors
+    return errors + scale_errors(config)

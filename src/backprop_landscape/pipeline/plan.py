@@ -41,6 +41,10 @@ SUMMARY_TABLES = (
 # The aggregates of the networks' jobs (the counts are among SUMMARY_TABLES).
 NETWORK_TABLES = ("stationary_points", "network_limits")
 MINIMA_FIGURES = ("minima_count", "task_minima")
+# Aggregates of the scale section (open question 4 at scale), when it has jobs.
+SCALE_TABLES = ("scale_log_mode", "scale_networks", "scale_scan")
+# The extra tables of a network's extrapolation job, beside its row and trace.
+SCALE_EXTRAPOLATION_SUFFIXES = ("_trace", "_networks", "_margins", "_scan")
 # Settings of the log-mode detection and the jumps, shared by one-neuron and XOR jobs.
 LAW_KEYS = (
     "jump_factor",
@@ -86,8 +90,18 @@ def trajectory_path(problem: str, theta: str, method: str) -> str:
     return f"results/trajectories/{problem}/{theta}/{method}.parquet"
 
 
+def trajectory_samples_path(problem: str, network: str, method: str) -> str:
+    """Per-sample summaries of a network trajectory (E, norms, errors, margins)."""
+    return f"results/trajectories/{problem}/{network}/{method}_samples.parquet"
+
+
 def logrule_path(problem: str, theta: str, method: str) -> str:
     return f"results/logrule/{problem}/{theta}/{method}.parquet"
+
+
+def log_mode_path(problem: str, network: str, method: str) -> str:
+    """The share of a network's weights in log mode, and D's quantiles, against t."""
+    return f"results/logrule/{problem}/{network}/{method}_log_mode.parquet"
 
 
 def implicit_bias_path(problem: str, theta: str, suffix: str = "") -> str:
@@ -100,6 +114,11 @@ def relaxation_path(problem: str, theta: str) -> str:
 
 def extrapolation_path(problem: str, theta: str, suffix: str = "") -> str:
     return f"results/extrapolation/{problem}/{theta}{suffix}.parquet"
+
+
+def scale_figure_name(problem: str, network: str) -> str:
+    """Figure 5 at scale for one (problem, network): results/figures/scale/<problem>/<net>."""
+    return f"scale/{problem}/{network}"
 
 
 def aggregate_path(name: str) -> str:
@@ -261,6 +280,32 @@ class Plan:
             for theta in extrapolation["thetas"]
         ] + [{"problem": "xor", "theta": "logistic"}]
 
+        # scale: networks of realistic size on the data sets (open question 4 at scale).
+        scale = config["scale"]
+        self.scale_problems = list(scale["problems"])
+        self.scale_networks = [
+            network_name(hidden, activation)
+            for hidden in scale["hidden"]
+            for activation in scale["activations"]
+        ]
+        self.scale_jobs = [
+            {"problem": p, "network": net}
+            for p in self.scale_problems
+            for net in self.scale_networks
+        ]
+        self.scale_trajectory_jobs = [
+            {**job, "method": method} for job in self.scale_jobs for method in METHODS
+        ]
+        # In the aggregates a network's name stands where a neuron's theta does.
+        self.growth_law_jobs = self.trajectory_jobs + [
+            {"problem": j["problem"], "theta": j["network"], "method": j["method"]}
+            for j in self.scale_trajectory_jobs
+        ]
+        self.extrapolation_table_jobs = self.extrapolation_jobs + [
+            {"problem": j["problem"], "theta": j["network"]} for j in self.scale_jobs
+        ]
+        self.summary_tables = [*SUMMARY_TABLES, *(SCALE_TABLES if self.scale_jobs else ())]
+
         # figures
         self.paper_figures = [f"fig{fig}_{theta}" for fig in (1, 2, 3, 4) for theta in self.thetas]
         self.dynamics_figures = [
@@ -312,6 +357,40 @@ class Plan:
             **self.settings("xor", ["hidden", "eta", "init_scale"]),
         }
 
+    def dataset_spec(self, problem: str) -> dict:
+        """What a data-set problem job builds: its fields and the held-out share."""
+        spec = problem_spec(problem)
+        spec["fields"]["test_fraction"] = self.config["scale"]["test_fraction"]
+        return spec
+
+    def scale_settings(self, stage: str, method: str | None = None) -> dict:
+        """The values of the scale section a job of ``stage`` uses (its params)."""
+        scale = self.config["scale"]
+        if stage == "trajectories":
+            keys = ["starts", "init_scale", "seed", "per_decade"]
+            keys += ["t_max"] if method == "flow" else ["epochs", "eta_fraction"]
+        elif stage == "logrule":
+            keys = ["tail_decades", "log_mode_tol", "log_mode_floor"]
+        elif stage == "extrapolation":  # the starts too: the learning rate depends on them
+            keys = ["starts", "init_scale", "seed", "eta_fraction"]
+            return {**{key: scale[key] for key in keys}, **scale["extrapolation"]}
+        else:
+            raise ValueError(f"no scale settings for stage {stage!r}")
+        return {key: scale[key] for key in keys}
+
+    def scale_figures(self) -> list[str]:
+        return [scale_figure_name(**job) for job in self.scale_jobs]
+
+    def scale_outputs(self) -> list[str]:
+        """What the scale section makes: its aggregates, figures and growth-law tables."""
+        tables = [aggregate_path(name) for name in SCALE_TABLES] if self.scale_jobs else []
+        tables += [
+            logrule_path(j["problem"], j["network"], j["method"])
+            for j in self.scale_trajectory_jobs
+        ]
+        tables += [extrapolation_path(j["problem"], j["network"]) for j in self.scale_jobs]
+        return tables + figure_files(self.scale_figures())
+
     def paper_figure_problem(self, fig) -> str:
         """Figures 1 and 3 show type 2 with a = case2_a; 2 and 4 type 3 with case3_a."""
         figures = self.config["figures"]
@@ -326,9 +405,11 @@ class Plan:
         figures = self.paper_figures + self.dynamics_figures + ["fig5_xor", "margin_angle"]
         figures += [*MINIMA_FIGURES, "relaxation", "extrapolation", "network_minima"]
         figures += ["bifurcation"] if self.has_type3 else []
-        outputs = [aggregate_path(name) for name in (*SUMMARY_TABLES, *NETWORK_TABLES, "minima")]
+        outputs = [
+            aggregate_path(name) for name in (*self.summary_tables, *NETWORK_TABLES, "minima")
+        ]
         outputs += [minima_path(p, theta) for p in self.one_weight_files for theta in self.thetas]
-        outputs += figure_files(figures)
+        outputs += figure_files(figures + self.scale_figures())
         outputs += ["results/summary.md"] if self.has_type3 else []
         return outputs + ["results/manifest.tsv"]
 
@@ -344,6 +425,7 @@ class Plan:
                 *self.config["relaxation"]["problems"],
                 *self.config["extrapolation"]["problems"],
                 *self.network_problems,
+                *self.scale_problems,
             ]
         )
         exact = [
@@ -364,4 +446,16 @@ class Plan:
         tables += [relaxation_path(**job) for job in self.relaxation_jobs]
         for job in self.extrapolation_jobs:
             tables += [extrapolation_path(**job), extrapolation_path(**job, suffix="_trace")]
+        for job in self.scale_trajectory_jobs:
+            tables += [
+                trajectory_path(job["problem"], job["network"], job["method"]),
+                trajectory_samples_path(**job),
+                logrule_path(job["problem"], job["network"], job["method"]),
+                log_mode_path(**job),
+            ]
+        for job in self.scale_jobs:
+            tables += [
+                extrapolation_path(job["problem"], job["network"], suffix)
+                for suffix in ("", *SCALE_EXTRAPOLATION_SUFFIXES)
+            ]
         return sorted(set(tables))

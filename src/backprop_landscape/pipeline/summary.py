@@ -256,6 +256,173 @@ def extrapolation_section(runs: pd.DataFrame) -> str:
     )
 
 
+def _is_network(names: pd.Series) -> pd.Series:
+    return names.astype(str).str.startswith("net_h")
+
+
+def first_stable(t0, ok) -> float:
+    """The smallest t0 from which ok holds at every later t0 (NaN if not at the last)."""
+    t0, ok = list(t0), list(ok)
+    if not ok or not ok[-1]:
+        return float("nan")
+    i = len(ok) - 1
+    while i > 0 and ok[i - 1]:
+        i -= 1
+    return float(t0[i])
+
+
+def scale_section(tables: dict[str, pd.DataFrame]) -> str:
+    """Open question 4 at scale: the log rule per weight, the jumps, the race, what is learnt."""
+    laws = tables["growth_laws"]
+    laws = laws[_is_network(laws["theta"])]
+    modes, scan, nets = tables["scale_log_mode"], tables["scale_scan"], tables["scale_networks"]
+    runs = tables["extrapolation"]
+    runs = runs[_is_network(runs["theta"])]
+    parts = ["### Open question 4 at scale: the log rule on networks of realistic size"]
+
+    is_norm = laws["coordinate"].astype(str).str.startswith("norm")
+    weights = laws[~is_norm & (laws["method"] == "flow")]
+    last = (
+        modes[modes["method"] == "flow"]
+        .sort_values("t")
+        .groupby(["problem", "network", "seed"])
+        .last()
+    )
+    rows = []
+    for (problem, network, seed), end in last.iterrows():
+        mine = weights[
+            (weights["problem"] == problem)
+            & (weights["theta"] == network)
+            & (weights["seed"] == seed)
+        ]
+        curve = modes[
+            (modes["problem"] == problem)
+            & (modes["network"] == network)
+            & (modes["seed"] == seed)
+            & (modes["method"] == "flow")
+        ].sort_values("t")
+        half = curve[curve["share_layer2"] >= 0.5]["t"]
+        out = mine[mine["layer"] == 2]
+        rows.append(
+            {
+                "problem": problem,
+                "network": network,
+                "seed": seed,
+                "weights": len(mine),
+                "t_end": end["t"],
+                "log_mode": end["share"],
+                "log_mode_layer1": end["share_layer1"],
+                "log_mode_layer2": end["share_layer2"],
+                "t_half_layer2": half.iloc[0] if len(half) else float("nan"),
+                "log_law": (mine["law"] == "log").mean(),
+                "sqrtlog_law": (mine["law"] == "sqrtlog").mean(),
+                "power_law": (mine["law"] == "power").mean(),
+                "bounded": (mine["law"] == "bounded").mean(),
+                "layer2_abs_coef": out.loc[out["law"] == "log", "coef"].abs().median(),
+            }
+        )
+    parts.append(
+        "Every weight of the gradient flow (integrated in log time): the share in log mode "
+        "at the end (t [w(t+1) - w(t)] flat within the configured tolerance over the last "
+        "decade), the first t with half the output layer in log mode, the share of weights "
+        "whose tail is best fitted by each law, and the median |coef| of the output "
+        "weights with a log law:\n\n" + _markdown(pd.DataFrame(rows), ".3g")
+    )
+
+    norms = laws[is_norm]
+    table = norms[
+        [
+            "problem",
+            "theta",
+            "method",
+            "seed",
+            "coordinate",
+            "law",
+            "coef",
+            "t_dw_tail",
+            "t_dw_drift",
+        ]
+    ].rename(columns={"theta": "network"})
+    parts.append(
+        "Growth laws of the norms (all weights, each layer):\n\n" + _markdown(table, ".3g")
+    )
+
+    rows = []
+    for (problem, network, seed), jumps in scan.groupby(["problem", "network", "seed"]):
+        jumps = jumps.sort_values("t0")
+        t_ok = first_stable(jumps["t0"], jumps["improved"])
+        later = jumps[jumps["t0"] >= t_ok] if t_ok == t_ok else jumps.iloc[:0]
+        rows.append(
+            {
+                "problem": problem,
+                "network": network,
+                "seed": seed,
+                "K": jumps["K"].iloc[0],
+                "t0_from": t_ok,
+                "ratio_median": later["ratio"].median() if len(later) else float("nan"),
+                "test_errors_jump": "/".join(map(str, later.get("test_errors_jump", []))),
+                "test_errors_flow": "/".join(map(str, later.get("test_errors_flow", []))),
+            }
+        )
+    parts.append(
+        "Jumps from limited learning: every weight moved along its own log rule, "
+        "w + t [w(t+1) - w(t)] log K, from the flow's state at each decade t0; t0_from is "
+        "the first t0 from which every jump lowers E, ratio_median the median of "
+        "E(jump) / E(flow at K t0) from there (below 1: the jump does better than "
+        "learning K times as long), and the held-out errors of the jumped networks "
+        "against the flow's at K t0, decade by decade:\n\n" + _markdown(pd.DataFrame(rows), ".3g")
+    )
+
+    race = runs[
+        [
+            "problem",
+            "theta",
+            "seed",
+            "eta",
+            "t_start",
+            "t_target",
+            "target",
+            "steps_plain",
+            "plain_estimated",
+            "steps_extrapolated",
+            "speedup",
+            "n_jumps",
+            "n_rejected",
+            "plain_flow_gap",
+        ]
+    ].rename(columns={"theta": "network"})
+    parts.append(
+        "The race from the flow's state at t_start to the flow's error at t_target "
+        "(plain steps estimated as (t_target - t_start) / eta when the budget runs out; "
+        "plain_flow_gap: plain backprop's E against the flow's at the end of its run):"
+        "\n\n" + _markdown(race, ".3g")
+    )
+
+    table = nets[
+        [
+            "problem",
+            "network",
+            "seed",
+            "kind",
+            "t",
+            "train_errors",
+            "test_errors",
+            "test_error_rate",
+            "test_margin_q00",
+            "test_margin_q50",
+            "angle_to_horizon",
+            "test_agreement",
+        ]
+    ]
+    parts.append(
+        "What is learnt: the network stopped at first correct classification, at t_start, "
+        "after the race (plain, extrapolated) and at t_max, on the held-out rows (margins "
+        "y z of the output's pre-activation; agreement: share of held-out rows classified "
+        "as the horizon network does):\n\n" + _markdown(table, ".3g")
+    )
+    return "\n\n".join(parts)
+
+
 def _decade_points(budgets: list[int]) -> set[int]:
     """The budget closest to each power of ten up to the largest, and the largest."""
     picks = {max(budgets)}
@@ -286,4 +453,6 @@ def summary_markdown(tables: dict[str, pd.DataFrame], type3_a: float) -> str:
         parts.append(relaxation_section(tables["relaxation"]))
     if len(tables.get("extrapolation", ())):
         parts.append(extrapolation_section(tables["extrapolation"]))
+    if len(tables.get("scale_networks", ())):
+        parts.append(scale_section(tables))
     return "\n\n".join(parts) + "\n"

@@ -4,7 +4,8 @@
 ``problem``: the record (A, y) and its table; ``families``: the paper's n2m1, scalar
 and product problems and ``build_problem``;
 ``tasks``: structured tasks and their shuffled controls; ``datafile``: the user's files;
-``separability``: separability LP, max-margin QP and random problems.
+``separability``: separability LP, max-margin QP and random problems; ``datasets``:
+scikit-learn's bundled data sets as two-class problems with held-out rows.
 """
 
 from .._lazy import lazy_exports
@@ -28,6 +29,7 @@ __all__ = [
     "task_data",
     "DataFileError",
     "read_data_file",
+    "dataset_problem",
     "is_separable",
     "lemma_hypothesis",
     "max_margin",
@@ -55,6 +57,7 @@ __getattr__, __dir__ = lazy_exports(
         "task_data": ".tasks",
         "DataFileError": ".datafile",
         "read_data_file": ".datafile",
+        "dataset_problem": ".datasets",
         "is_separable": ".separability",
         "lemma_hypothesis": ".separability",
         "max_margin": ".separability",

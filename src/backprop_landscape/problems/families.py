@@ -109,6 +109,11 @@ def build_problem(family: str, params: dict) -> Problem:
         from .datafile import read_data_file
 
         return read_data_file(params["path"], params["name"])
+    if family == "dataset":
+        from .datasets import DEFAULT_TEST_FRACTION, dataset_problem  # loads scikit-learn
+
+        fraction = params.get("test_fraction", DEFAULT_TEST_FRACTION)
+        return dataset_problem(params["data"], params["seed"], fraction)
     raise ValueError(f"unknown problem family {family!r}")
 
 

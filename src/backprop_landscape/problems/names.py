@@ -63,6 +63,17 @@ FILE_NAME = Field("[A-Za-z0-9_-]+", str, str)
 TASKS = ("clusters", "grid", "topobathy")
 # Parity of n bits for n >= 3 (n = 2 is XOR, which has its own name).
 BITS = Field("[3-9]|[1-9][0-9]+", int, lambda value: str(int(value)))
+# Data sets that scikit-learn ships with its installation (read locally, no download),
+# each as a two-class problem: breast_cancer (malignant against benign), wine_c{k} and
+# iris_c{k} (class k against the other two), digits_d{k} (digit k against the other
+# nine) and digits_evenodd (even digits against odd ones).
+DATASETS = (
+    "breast_cancer",
+    *(f"wine_c{k}" for k in range(3)),
+    *(f"iris_c{k}" for k in range(3)),
+    *(f"digits_d{k}" for k in range(10)),
+    "digits_evenodd",
+)
 
 
 @dataclass(frozen=True)
@@ -144,6 +155,9 @@ FAMILIES: dict[str, Family] = {
         Family("xor", "xor", {}),
         # The parity of n bits on {0, 1}^n.
         Family("parity", "parity/n{n}", {"n": BITS}),
+        # Real data sets (DATASETS), standardised with a bias column, and the seed of
+        # the split into training and held-out rows.
+        Family("dataset", "dataset/{data}_s{seed}", {"data": _choice(*DATASETS), "seed": SEED}),
     )
 }
 
@@ -159,7 +173,7 @@ def pattern_of(families) -> str:
 PROBLEM_PATTERN = pattern_of(FAMILIES)
 EXAMPLES = (
     "n2m1/type3_a10, scalar, random/n16_m3_nonsep_s0, product/m3_a10, task/grid_n24_s0, "
-    "xor, parity/n3, file/<name>"
+    "xor, parity/n3, file/<name>, dataset/breast_cancer_s0"
 )
 
 

@@ -250,6 +250,8 @@ def descend(
     extrapolate: bool = True,
     per_decade: int = 20,
     seeds=None,
+    t_virtual0=0.0,
+    history=None,
 ) -> Descent:
     """Backprop from every start until E <= target, with log-rule jumps if ``extrapolate``.
 
@@ -273,6 +275,14 @@ def descend(
         Trace samples per decade of steps (every trial jump is traced too).
     seeds : array_like of int, optional
         Labels of the runs in the trace; default 0..S-1.
+    t_virtual0 : float or array_like, shape (S,)
+        Virtual time of the starts (default 0): a warm start that stands for this many
+        plain steps already taken (``steps`` still count from the start).
+    history : sequence of (tau (S,), D (S, P), E (S,)), optional
+        Checkpoints of the runs before a warm start, oldest first (the diagnostic D =
+        tau [w(tau + 1) - w(tau)] and E recorded there, e.g. from a trajectory).  They
+        fill the detection window, the start itself is recorded after them, and log
+        mode may be detected at step 0.  Ignored for plain runs.
 
     Returns
     -------
@@ -293,7 +303,9 @@ def descend(
         raise ValueError(f"seeds must have one label per run ({S}); got shape {labels.shape}")
 
     E, G = evaluate(X)
-    tau = np.zeros(S)
+    tau = np.broadcast_to(np.asarray(t_virtual0, dtype=float), (S,)).copy()
+    if not np.all(np.isfinite(tau) & (tau >= 0)):
+        raise ValueError(f"t_virtual0 must be finite and >= 0; got {t_virtual0!r}")
     reached = E <= target
     stopped = reached.copy()
     active = ~stopped
@@ -317,6 +329,18 @@ def descend(
     grid = log_step_grid(budget, per_decade)
     next_grid = 1
     trace = [_trace_rows(labels, 0, tau, E, np.zeros(S, dtype=np.int8), active | True)]
+    if extrapolate and history is not None:
+        everyone = np.ones(S, dtype=bool)
+        for tau_h, D_h, E_h in history:
+            window.record(everyone, np.asarray(tau_h, float), np.asarray(D_h, float), E_h)
+        fired, fit = window.record(active, tau, -eta * tau[:, None] * G, E)
+        fired &= active
+        if fired.any():
+            f = np.flatnonzero(fired)
+            jump[f] = True
+            law.start(f, X, tau, fit)
+            a[f] = fit["a"][f]
+            detected_at[f] = 0
 
     iteration = 0
     while iteration < budget and active.any():

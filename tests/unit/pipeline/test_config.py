@@ -103,6 +103,72 @@ def test_tail_check_agrees_with_the_fit(per_decade, decades, ok):
             growth_laws(frame, {}, decades=decades)
 
 
+def scale_config(**changes):
+    base = config()
+    race = {**base["scale"]["extrapolation"], **changes.pop("extrapolation", {})}
+    base["scale"] = {**base["scale"], **changes, "extrapolation": race}
+    return base
+
+
+def test_scale_problems_must_be_canonical_data_sets():
+    messages = consistency_errors(
+        scale_config(problems=["dataset/iris_c0_s0", "dataset/iris_c3_s0", "scalar"])
+    )
+    assert len(messages) == 2
+    assert "scale.problems[1] = 'dataset/iris_c3_s0'" in messages[0]
+    assert "scale.problems[2] = 'scalar'" in messages[1] and "dataset/" in messages[1]
+    assert consistency_errors(scale_config(problems=["dataset/digits_evenodd_s3"])) == []
+
+
+def test_scale_race_must_start_before_its_target_within_the_flow():
+    (message,) = consistency_errors(scale_config(extrapolation={"t_start": 1e6, "t_target": 1e5}))
+    assert "scale.extrapolation.t_start = 1000000.0" in message and "t_target" in message
+    (message,) = consistency_errors(scale_config(extrapolation={"t_target": 1e13}))
+    assert "scale.extrapolation.t_target = 10000000000000.0" in message and "scale.t_max" in message
+    messages = consistency_errors(
+        scale_config(extrapolation={"min_jump_factor": 10, "jump_factor": 2, "min_exponent": 1})
+    )
+    assert [m.split(":")[0] for m in messages] == [
+        "invalid config value scale.extrapolation.min_jump_factor = 10",
+        "invalid config value scale.extrapolation.min_exponent = 1",
+    ]
+
+
+def test_scale_tail_must_fit_in_both_trajectories():
+    (message,) = consistency_errors(scale_config(epochs=1000, tail_decades=3.5))
+    assert "scale.tail_decades = 3.5" in message and "scale.epochs = 1000" in message
+
+
+def test_plan_of_the_scale_section():
+    cfg = scale_config(
+        problems=["dataset/wine_c0_s0", "dataset/iris_c1_s2"], hidden=[8, 16], activations=["tanh"]
+    )
+    p = Plan(cfg, {})
+    assert p.scale_networks == ["net_h8_tanh", "net_h16_tanh"]
+    assert len(p.scale_jobs) == 4 and len(p.scale_trajectory_jobs) == 8
+    assert {"problem": "dataset/wine_c0_s0", "theta": "net_h16_tanh", "method": "flow"} in (
+        p.growth_law_jobs
+    )
+    assert {"problem": "dataset/iris_c1_s2", "theta": "net_h8_tanh"} in p.extrapolation_table_jobs
+    assert p.dataset_spec("dataset/iris_c1_s2") == {
+        "problem": "dataset/iris_c1_s2",
+        "family": "dataset",
+        "fields": {"data": "iris_c1", "seed": 2, "test_fraction": cfg["scale"]["test_fraction"]},
+    }
+    tables = p.parquet_tables()
+    assert "results/trajectories/dataset/wine_c0_s0/net_h8_tanh/flow_samples.parquet" in tables
+    assert "results/extrapolation/dataset/iris_c1_s2/net_h16_tanh_scan.parquet" in tables
+    assert "results/problems/dataset/iris_c1_s2.parquet" in tables
+    assert "results/figures/scale/dataset/wine_c0_s0/net_h8_tanh.png" in p.final_outputs()
+    assert set(p.scale_outputs()) <= set(p.final_outputs()) | set(tables)
+    assert p.scale_settings("trajectories", "flow") == {
+        k: cfg["scale"][k] for k in ("starts", "init_scale", "seed", "per_decade", "t_max")
+    }
+    assert "budget" in p.scale_settings("extrapolation")
+    empty = Plan(scale_config(problems=[]), {})
+    assert empty.scale_jobs == [] and "scale_networks" not in empty.summary_tables
+
+
 # -- the whole check, as the Snakefile calls it ----------------------------------------
 
 SCHEMA = load_schema(REPO / "workflow/schemas/config.schema.yaml")

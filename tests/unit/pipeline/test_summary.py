@@ -139,3 +139,102 @@ def test_network_section_answers_for_xor_and_says_what_a_count_is():
     text = xor_limits_section(limits)
     assert "2 seeds that stall (0, 2) approach E = 0.5: minimum-at-infinity" in text
     assert "1 seed that solves XOR (1) approaches E = 0" in text
+
+
+def test_scale_section_reads_the_network_tables():
+    from backprop_landscape.pipeline.summary import first_stable, scale_section
+
+    assert first_stable([1, 10, 100, 1000], [True, False, True, True]) == 100
+    assert first_stable([1, 10], [True, False]) != first_stable([1, 10], [True, False])  # NaN
+    job = {"problem": "dataset/iris_c0_s0"}
+    names = ["W1_h0_in0", "W1_h0_bias", "W2_out_h0", "b2_out"]
+    laws = pd.DataFrame(
+        {
+            **job,
+            "theta": "net_h1_tanh",
+            "method": "flow",
+            "seed": 0,
+            "coordinate": ["norm", "norm_layer1", "norm_layer2", *names],
+            "layer": [0, 1, 2, 1, 1, 2, 2],
+            "law": ["log", "log", "log", "log", "bounded", "log", "sqrtlog"],
+            "coef": [0.5, 0.3, 0.4, 0.3, 1.0, -0.25, 0.1],
+            "t_dw_tail": 0.0,
+            "t_dw_drift": 0.0,
+        }
+    )
+    neuron = laws.iloc[:1].assign(theta="tanh", coordinate="norm")  # not a network: left out
+    modes = pd.DataFrame(
+        {
+            **job,
+            "network": "net_h1_tanh",
+            "method": "flow",
+            "seed": 0,
+            "t": [1.0, 10.0, 100.0],
+            "share": [0.0, 0.25, 0.5],
+            "share_layer1": [0.0, 0.0, 0.5],
+            "share_layer2": [0.0, 0.5, 0.5],
+        }
+    )
+    scan = pd.DataFrame(
+        {
+            **job,
+            "network": "net_h1_tanh",
+            "seed": 0,
+            "t0": [1.0, 10.0, 100.0],
+            "K": 100.0,
+            "improved": [True, False, True],
+            "ratio": [3.0, 2.0, 0.9],
+            "test_errors_jump": [1, 1, 0],
+            "test_errors_flow": [0, 0, 0],
+        }
+    )
+    nets = pd.DataFrame(
+        {
+            **job,
+            "network": "net_h1_tanh",
+            "seed": 0,
+            "kind": ["stopped", "horizon"],
+            "t": [10.0, 1e6],
+            "train_errors": [0, 0],
+            "test_errors": [2, 1],
+            "test_error_rate": [2 / 30, 1 / 30],
+            "test_margin_q00": [-1.0, -2.0],
+            "test_margin_q50": [3.0, 6.0],
+            "angle_to_horizon": [0.3, 0.0],
+            "test_agreement": [29 / 30, 1.0],
+        }
+    )
+    race = pd.DataFrame(
+        {
+            **job,
+            "theta": ["net_h1_tanh"],
+            "seed": 0,
+            "eta": 0.01,
+            "t_start": 1e3,
+            "t_target": 1e5,
+            "target": 1e-4,
+            "steps_plain": 9.9e6,
+            "plain_estimated": True,
+            "steps_extrapolated": 4.0,
+            "speedup": 2.475e6,
+            "n_jumps": 3,
+            "n_rejected": 1,
+            "plain_flow_gap": 1e-9,
+        }
+    )
+    text = scale_section(
+        {
+            "growth_laws": pd.concat([laws, neuron]),
+            "scale_log_mode": modes,
+            "scale_scan": scan,
+            "scale_networks": nets,
+            "extrapolation": race,
+        }
+    )
+    # 4 weights, half in log mode at the end, half the output layer first at t = 10;
+    # laws: 2 log, 1 bounded, 1 sqrtlog; median |coef| of the output weights' log laws.
+    assert "| dataset/iris_c0_s0 | net_h1_tanh | 0 | 4 | 100 | 0.5 | 0.5 | 0.5 | 10 | 0.5 |" in text
+    assert "| 0.25 | 0 | 0.25 | 0.25 |" in text
+    assert "| 100 | 100 | 0.9 | 0 | 0 |" in text  # jumps improve from t0 = 100 on
+    assert "| 9.9e+06 | True | 4 | 2.48e+06 | 3 | 1 |" in text
+    assert "| stopped | 10 | 0 | 2 | 0.0667 | -1 | 3 | 0.3 | 0.967 |" in text

@@ -24,6 +24,9 @@ EXAMPLES = {
     "xor": ("xor", {}),
     "parity/n3": ("parity", {"n": 3}),
     "parity/n12": ("parity", {"n": 12}),
+    "dataset/breast_cancer_s0": ("dataset", {"data": "breast_cancer", "seed": 0}),
+    "dataset/digits_evenodd_s12": ("dataset", {"data": "digits_evenodd", "seed": 12}),
+    "dataset/iris_c2_s1": ("dataset", {"data": "iris_c2", "seed": 1}),
 }
 
 
@@ -63,6 +66,10 @@ def test_each_name_belongs_to_one_family():
         "parity/n2",  # that is xor
         "parity/n03",
         "xor/n2",
+        "dataset/iris_c3_s0",
+        "dataset/breast_cancer",
+        "dataset/digits_d10_s0",
+        "dataset/moons_s0",
     ],
 )
 def test_names_of_no_family_are_refused(name):

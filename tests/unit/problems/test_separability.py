@@ -163,3 +163,25 @@ def test_bad_matrices_are_rejected():
         is_separable(np.ones(3))
     with pytest.raises(ValueError, match="finite"):
         is_separable(np.array([[1.0, np.inf]]))
+
+
+@pytest.mark.parametrize("data", ["iris_c0", "iris_c2"])
+def test_max_margin_matches_a_linear_svm_of_scikit_learn(data):
+    """A hard-margin SVM without intercept is LinearSVC(fit_intercept=False) with hinge
+    loss once C exceeds every multiplier (then no slack is worth paying for); liblinear's
+    dual coordinate descent is an independent solver."""
+    from sklearn.svm import LinearSVC
+
+    from backprop_landscape.problems.datasets import dataset_problem
+
+    problem = dataset_problem(data, seed=0)  # separable with the bias column
+    A, y = problem.A, problem.y
+    solution = max_margin_solution(A * y[:, None])
+    w_hat, gamma = solution.w_hat, solution.gamma
+    C = 10.0 * solution.alpha.max()
+    svm = LinearSVC(loss="hinge", C=C, fit_intercept=False, tol=1e-12, max_iter=10**6)
+    w_svm = svm.fit(A, y).coef_[0]
+    assert angle_to(w_svm[None, :], w_hat)[0] < 1e-8
+    assert np.linalg.norm(w_svm) == pytest.approx(np.linalg.norm(w_hat), rel=1e-8)
+    assert np.min(y * (A @ w_svm)) == pytest.approx(1.0, abs=1e-8)  # margin 1/||w||
+    assert gamma == pytest.approx(1.0 / np.linalg.norm(w_svm), rel=1e-8)

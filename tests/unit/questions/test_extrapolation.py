@@ -179,3 +179,32 @@ def test_angle_to_plain_compares_the_final_weights_row_by_row():
         assert angles[i] == pytest.approx(angle_to(x[i], y[i]), rel=1e-14)
     assert np.isnan(angles[[1, 4]]).all()
     assert angle_to(x[[0]], 5.0 * x[[0]])[0] == pytest.approx(0.0, abs=1e-7)
+
+
+def test_a_warm_start_with_history_detects_log_mode_at_once():
+    """Scalar tanh from x = 0.5, eta = 0.5: after 10^4 plain steps the run is in log mode.
+    A warm start there with the last decade's checkpoints detects it at step 0 and jumps;
+    plain backprop from the warm start needs exactly the cold run's remaining steps."""
+    evaluate, eta, target = ex.neuron_evaluator(SCALAR, TANH), 0.5, 1e-6
+    x, checkpoints = np.array([[0.5]]), {}
+    for k in range(10_001):
+        E, G = evaluate(x)
+        if k in (1000, 3162, 10_000):
+            checkpoints[k] = (np.array([float(k)]), -eta * k * G, E)
+        if k < 10_000:
+            x = x - eta * G
+    history = [checkpoints[1000], checkpoints[3162]]
+    settings = ex.Settings()
+    cold = ex.descend(evaluate, [[0.5]], eta, target, 300_000, settings, extrapolate=False)
+    plain = ex.descend(
+        evaluate, x, eta, target, 300_000, settings, extrapolate=False, t_virtual0=1e4
+    )
+    assert plain.steps[0] == cold.steps[0] - 10_000
+    assert plain.t_virtual[0] == cold.t_virtual[0]
+    warm = ex.descend(evaluate, x, eta, target, 300_000, settings, t_virtual0=1e4, history=history)
+    blind = ex.descend(evaluate, x, eta, target, 300_000, settings, t_virtual0=1e4)
+    assert warm.detected_at[0] == 0 and warm.reached[0] and warm.n_jumps[0] >= 1
+    assert warm.steps[0] < 100 < blind.detected_at[0]  # without history: a window first
+    assert warm.E[0] <= target
+    with pytest.raises(ValueError, match="t_virtual0"):
+        ex.descend(evaluate, x, eta, target, 10, settings, t_virtual0=-1.0)

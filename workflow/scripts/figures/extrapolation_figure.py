@@ -10,6 +10,9 @@ traces = {
     (job["problem"], job["theta"]): read_table(path)
     for job, path in zip(snakemake.params.jobs, snakemake.input.traces, strict=True)
 }
-fig = extrapolation_figure(read_table(snakemake.input.table), traces)
+table = read_table(snakemake.input.table)
+# The networks of the scale section have their own figure (Figure 5 at scale).
+table = table[[key in traces for key in zip(table["problem"], table["theta"], strict=True)]]
+fig = extrapolation_figure(table, traces)
 save_figure(fig, [snakemake.output.png, snakemake.output.pdf])
 log.info("drew %s from %d jobs", snakemake.output.png, len(traces))
