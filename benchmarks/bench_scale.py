@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import time
 
+from backprop_landscape.models.network_kernel import NetworkKernel
 from backprop_landscape.problems.datasets import dataset_problem
 from backprop_landscape.trajectories import network as nt
 
@@ -32,7 +33,7 @@ CALLS = 200
 def setup():
     problem = dataset_problem("breast_cancer", seed=0, test_fraction=0.2)
     net = nt.build_network(NETWORK, problem.m)
-    kernel = nt.NetworkKernel(net, problem.A, net.code_targets(problem.y))
+    kernel = NetworkKernel(net, problem.A, net.code_targets(problem.y))
     x0 = nt.initial_weights(net, 1, 1.0, PROBLEM, NETWORK, 0)  # the workflow's start
     return net, kernel, x0
 

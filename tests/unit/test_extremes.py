@@ -356,3 +356,35 @@ def test_divergence_counts_per_seed():
         ]
     )
     assert divergence_counts(frame) == (3, 2)
+
+
+# ---------------------------------------------------------------------------------------
+# Soft targets from -0.999 to 0.999 and inputs up to 1e4, through every stage that applies
+# ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("t", [-0.999, -0.5, 0.0, 0.5, 0.999])
+@pytest.mark.parametrize("scale", [1e-2, 1.0, 1e4])
+def test_soft_targets_and_large_inputs_pass_every_stage_without_a_warning(theta, t, scale):
+    """The exact search, the multistart with its faces, gradient flow and backprop on a
+    problem whose targets reach +-0.999 and whose inputs reach 1e4 (any numpy warning
+    is an error here); the multistart's finite minima are critical points of E."""
+    from backprop_landscape.minima.search import find_minima
+    from backprop_landscape.models.neuron import reduce_problem
+    from backprop_landscape.trajectories.neuron import backprop
+
+    rng = np.random.default_rng(7)
+    A_raw = scale * rng.standard_normal((8, 2))
+    y = np.clip(np.array([t, -t, 0.8, -0.8, 1.0, -1.0, t / 2, 0.999]), -0.999, 1.0)
+    A, targets = reduce_problem(A_raw, y)
+    table = critical_points(A[:, :1], theta, targets)
+    assert np.isfinite(table.E).all() and (table.kind == "min").any()
+    found = find_minima(A, theta, targets=targets, n_starts=200, seed=0)
+    assert len(found) >= 1 and np.isfinite(found.E).all()
+    for row in found[~found.at_infinity].itertuples():
+        g = gradient(A, np.array(row.x), theta, targets)
+        assert np.linalg.norm(g) <= 1e-6 * (1.0 + np.abs(A).sum())
+    starts = np.array([[0.1, -0.2], [2.0, 1.0]]) / scale
+    flow = gradient_flow(A, starts, theta, t_eval=log_time_grid(1e6), targets=targets)
+    steps = backprop(A, starts, theta, 1e-2 / scale**2, 200, targets=targets)
+    assert np.isfinite(flow.E).all() and np.isfinite(steps.E).all()

@@ -53,7 +53,7 @@ def snakemake(folder: Path, *args: str) -> subprocess.CompletedProcess:
         cwd=folder,
         capture_output=True,
         text=True,
-        timeout=900,  # a loaded 2-core machine; the small config takes about a minute
+        timeout=900,  # a shared machine can be slow; the small run takes 1-2 minutes alone
     )
 
 

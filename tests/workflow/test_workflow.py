@@ -92,10 +92,14 @@ def test_run_writes_section_3_tables(finished_run):
         ["problem", "theta"]
     )
     assert set(LEMMA_COLUMNS) <= set(lemma.reset_index().columns)
-    separable = lemma[lemma["separable"]]
+    separable = lemma[lemma["separable"].eq(True)]
     assert (separable["n_diverged"] == separable["n_runs"]).all()  # the Lemma
     assert bool(lemma.loc[("file/toy", "tanh"), "separable"])
     assert not lemma.loc[("random/n6_m2_nonsep_s0", "tanh"), "separable"]
+    # the Lemma needs hard targets: the soft file's rows say so and stay empty
+    soft = lemma.loc[("file/soft", "tanh")]
+    assert soft["targets"] == "soft" and soft["n_runs"] == 0
+    assert "soft targets" in (finished_run / "results/logs/tables/lemma.log").read_text()
 
     bias = read_table(finished_run / "results/tables/implicit_bias.parquet")
     assert set(IMPLICIT_BIAS_COLUMNS) <= set(bias.columns)
@@ -146,7 +150,20 @@ def test_run_writes_scale_tables(finished_run):
     assert "Open question 4 at scale" in (results / "summary.md").read_text()
 
 
-MINIMA_COLUMNS = ["problem", "theta", "E", "at_infinity", "basin_fraction", "x", "z_limit"]
+MINIMA_COLUMNS = ["problem", "theta", "model", "E", "at_infinity", "basin_fraction", "x", "z_limit"]
+COUNT_COLUMNS = [
+    "problem",
+    "model",
+    "n_minima",
+    "n_finite",
+    "n_at_infinity",
+    "n_starts",
+    "missed_mass",
+    "certified",
+    "n_estimated",
+    "n_low",
+    "n_high",
+]
 
 
 def test_run_writes_minima_tables(finished_run):
@@ -154,21 +171,42 @@ def test_run_writes_minima_tables(finished_run):
     assert list(table.columns[: len(MINIMA_COLUMNS)]) == MINIMA_COLUMNS
     minima = table[table["theta"].notna()]  # the neuron's rows; the networks' follow
     assert (minima["model"] == minima["theta"]).all()
-    assert set(minima["problem"]) == {
+    multistart = {
         "random/n6_m2_nonsep_s0",
         "product/m1_a10",
         "product/m2_a10",
+        "ahw/n2_d1",
+        "ahw/n4_d2",
         "task/clusters_n8_s0",
         "task/clusters_n8_s0_shuffled",
         "file/toy",  # the two-weight user file gets a multistart search
+        "file/soft",  # ... with soft targets (0.1 / 0.9: the logistic coding)
     }
+    exact = {"n2m1/type2_a1", "n2m1/type2_a10", "n2m1/type3_a1", "n2m1/type3_a10", "scalar"}
+    exact |= {"file/line"}  # every one-weight problem is in the table too, from critical1d
+    assert set(minima["problem"]) == multistart | exact
+    searched = minima.groupby("problem")["search"].agg(set)
+    assert all(searched[p] == {"exact"} for p in exact)
+    assert all(searched[p] == {"multistart"} for p in multistart)
     assert all(
         len(z) == 6 for z in minima.loc[minima["problem"] == "random/n6_m2_nonsep_s0", "z_limit"]
     )
-    counts = read_table(finished_run / "results/tables/minima_counts.parquet").set_index("problem")
+    assert not minima.loc[minima["problem"] == "file/soft", "at_infinity"].any()
+    counts = read_table(finished_run / "results/tables/minima_counts.parquet")
+    assert list(counts.columns[: len(COUNT_COLUMNS)]) == COUNT_COLUMNS
+    counts = counts.set_index("problem")
     # tanh, a = 10: one finite minimum and one at infinity per block, so 2 and 4 minima
     assert counts.loc["product/m1_a10", "n_minima"] == 2
     assert counts.loc["product/m2_a10", "n_minima"] == 4
+    assert counts.loc["ahw/n4_d2", "predicted"] == 4  # two examples on each of two axes
+    assert counts.loc[["product/m2_a10", "ahw/n4_d2"], "certified"].all()
+    exact_rows = counts.loc[sorted(exact)]
+    assert exact_rows["certified"].all() and (exact_rows["n_starts"] == 0).all()
+    assert (exact_rows["stopped_by"] == "exact").all()
+    searched_rows = counts.loc[sorted(multistart)]
+    assert (searched_rows["n_starts"] >= 200).all()
+    assert set(searched_rows["stopped_by"]) <= {"target", "budget"}
+    assert (searched_rows["n_low"] <= searched_rows["n_estimated"]).all()
     assert counts.loc["file/toy", "E_global"] == 0.0  # separable: E -> 0 at infinity
     # the run counts travel in each job's table: shares of starts, saturated within undecided
     shares = counts[["undecided_fraction", "saturated_fraction"]]

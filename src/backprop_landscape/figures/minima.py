@@ -1,8 +1,9 @@
 """Figures of open questions 1 and 2 from the ``minima_counts`` table.
 
 * :func:`minima_count_figure`: the number of local minima against m on a log axis, finite
-  minima and minima at infinity apart for random labels (every seed), and the
-  ``product`` family's total beside its prediction k^m.
+  minima and minima at infinity apart for random labels (every seed, with Chao1's
+  estimate of the total), and the ``product`` family and the Auer-Herbster-Warmuth
+  construction (``ahw``, m = d) found beside their predictions from exact blocks.
 * :func:`task_minima_figure`: structured tasks beside the same inputs with shuffled
   labels: the number of minima and the share of starts that reach the global minimum.
 """
@@ -12,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..minima.counts import product_prediction
+from ..minima.counts import prediction_table
 from . import new_figure
 
 KINDS = {"n_finite": ("finite", "o"), "n_at_infinity": ("at infinity", "s")}
@@ -33,23 +34,32 @@ def _seed_band(ax, group: pd.DataFrame, column: str, color, marker, label):
     ax.plot(median.index, median.to_numpy(), color=color, marker=marker, label=label)
 
 
+FAMILIES = {"product": ("C3", "^", "product"), "ahw": ("C2", "D", "ahw (AHW 1996)")}
+
+
 def minima_count_figure(counts: pd.DataFrame, thetas: list[str]):
     """Count of minima against m (log y), one panel per theta."""
     fig, axes = _theta_axes(thetas)
-    predicted = product_prediction(counts)
+    predicted = prediction_table(counts)
     for ax, theta in zip(axes[0], thetas, strict=True):
         rows = counts[counts["theta"] == theta]
         random = rows[rows["family"] == "random"]
-        product = rows[rows["family"] == "product"]
         if len(random):
             n = ", ".join(str(v) for v in sorted(random["n"].unique()))
             for column, (kind, marker) in KINDS.items():
                 _seed_band(ax, random, column, "C0", marker, f"random labels n={n}: {kind}")
-        if len(product):
-            _seed_band(ax, product, "n_minima", "C3", "^", "product: all minima")
-        law = predicted[(predicted["theta"] == theta) & predicted["predicted"].notna()]
-        if len(law):
-            ax.plot(law["m"], law["predicted"], "k--", lw=1, label="product: k^m predicted")
+            estimate = random.groupby("m")["n_estimated"].median()
+            ax.plot(estimate.index, estimate.to_numpy(), ":", color="C0", lw=1,
+                    label="random labels: Chao1 total")  # fmt: skip
+        for family, (color, marker, label) in FAMILIES.items():
+            found = rows[rows["family"] == family]
+            if len(found):
+                _seed_band(ax, found, "n_minima", color, marker, f"{label}: found")
+            law = predicted[(predicted["theta"] == theta) & (predicted["family"] == family)]
+            if len(law):
+                law = law.groupby("m")["predicted"].max()
+                ax.plot(law.index, law.to_numpy(), "--", color=color, lw=1,
+                        label=f"{label}: predicted")  # fmt: skip
         ax.set_yscale("log")
         ax.set(title=f"theta = {theta}", xlabel="m (weights)", ylabel="local minima found")
     axes[0][0].legend(fontsize="x-small")

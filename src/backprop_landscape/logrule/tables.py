@@ -144,35 +144,60 @@ def network_trajectory(weights: pd.DataFrame, energy: pd.DataFrame) -> pd.DataFr
     return wide
 
 
+SOFT_SKIP = (
+    "soft targets: the Lemma and the implicit bias are statements about hard targets "
+    "(theta -> +-1 along a separating direction), skipped"
+)
+
+
 def _reduced(problem_frame: pd.DataFrame):
-    from ..models.neuron import reduce_signs
+    """(A~, t) of a problem table; t is None for hard targets."""
+    from ..models.neuron import reduce_problem
     from ..problems.problem import problem_from_frame
 
     data = problem_from_frame(problem_frame, "problem")
-    return reduce_signs(data.A, data.y)
+    return reduce_problem(data.A, data.y)
 
 
 def theory_for_problem(problem_frame: pd.DataFrame, name: str, theta_name: str) -> dict:
-    """:func:`theory_for` from a problem table: max-margin direction if it is separable."""
+    """:func:`theory_for` from a problem table: max-margin direction if it is separable.
+
+    Nothing is predicted for soft targets: weights then settle where theta = t.
+    """
     from ..models.theta import get_theta
     from ..problems.separability import is_separable, max_margin
 
-    A_tilde = _reduced(problem_frame)
+    A_tilde, targets = _reduced(problem_frame)
+    if targets is not None:
+        return {}
     w_hat = max_margin(A_tilde)[0] if is_separable(A_tilde) else None
     return theory_for(get_theta(theta_name), w_hat, scalar=name == "scalar")
 
 
 def lemma_row(problem_frame: pd.DataFrame, flow: pd.DataFrame, decades=TAIL_DECADES) -> dict:
-    """Separability (LP), the Lemma's own hypothesis, and how many flow runs diverge."""
+    """Separability (LP), the Lemma's own hypothesis, and how many flow runs diverge.
+
+    ``targets`` says "hard" or "soft"; the Lemma needs hard targets, so for soft ones
+    separability, the hypothesis and the counts are left empty (None, 0 runs).
+    """
     from ..problems.separability import is_separable, lemma_hypothesis
 
-    A_tilde = _reduced(problem_frame)
+    A_tilde, targets = _reduced(problem_frame)
+    if targets is not None:
+        return {
+            "separable": None,
+            "lemma_hypothesis": None,
+            "n_runs": 0,
+            "n_diverged": 0,
+            "targets": "soft",
+        }
     n_runs, n_diverged = divergence_counts(flow, decades)
     return {
         "separable": bool(is_separable(A_tilde)),
         "lemma_hypothesis": bool(lemma_hypothesis(A_tilde)),
         "n_runs": n_runs,
         "n_diverged": n_diverged,
+        "targets": "hard",
     }
 
 
@@ -189,13 +214,16 @@ def implicit_bias(
     from .growth import predicted_norm_law
 
     theta = get_theta(theta_name)
-    A_tilde = _reduced(problem_frame)
+    A_tilde, targets = _reduced(problem_frame)
     squared = theta.tail.k > 0 and theta.tail.q == 2
+    empty = pd.DataFrame({"seed": [], "t": [], "angle": []})
+    if targets is not None:  # the max-margin bias is about hard targets: skipped
+        row = {"separable": None, "rate_of": "norm^2" if squared else "norm"}
+        return pd.DataFrame([row | dict.fromkeys(SUMMARY, math.nan) | {"targets": "soft"}]), empty
     row = {"separable": bool(is_separable(A_tilde)), "rate_of": "norm^2" if squared else "norm"}
     if not row["separable"]:
-        empty = pd.DataFrame({"seed": [], "t": [], "angle": []})
         nan = math.nan
-        return pd.DataFrame([row | dict.fromkeys(SUMMARY, nan)]), empty
+        return pd.DataFrame([row | dict.fromkeys(SUMMARY, nan) | {"targets": "hard"}]), empty
     w_hat, gamma = max_margin(A_tilde)
     angles = margin_angles(flow, w_hat)
     rates = []
@@ -211,6 +239,7 @@ def implicit_bias(
         "predicted": float(law["coef"]) if law["law"] != "power" else math.nan,
         "angle_final": float(final.median()),
         "angle_final_max": float(final.max()),
+        "targets": "hard",
     }
     return pd.DataFrame([row]), angles.reset_index(drop=True)
 

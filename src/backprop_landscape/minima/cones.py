@@ -151,8 +151,27 @@ def _highs_directions(A, sigmas) -> np.ndarray:
 # --------------------------------------------------------------------------------------
 
 
-def face_margins(A_tilde, sigmas, directions, theta: Theta):
+def tail_sides(sigmas, targets=None):
+    """(plus, minus): the saturated rows whose tail terms add to E near the limit, and
+    those whose terms subtract.
+
+    A hard row at +1 adds (1 - theta)^2 ~ C^2 e^(-2 k z^q); a row at -1 subtracts
+    (1 + theta)(3 - theta) ~ 4 C e^(-k |z|^q), and so does a soft row at +1 (its error
+    (t - theta)^2 climbs to (1 - t)^2 from below: -2 (1 - t) C e^(-k z^q)).  Every
+    "minus" row decays at the slower rate k, every "plus" row at 2k.
+    """
+    sigmas = np.asarray(sigmas)
+    if targets is None:
+        return sigmas == 1, sigmas == -1
+    hard = np.asarray(targets) == 1.0
+    return (sigmas == 1) & hard, (sigmas == -1) | ((sigmas == 1) & ~hard)
+
+
+def face_margins(A_tilde, sigmas, directions, theta: Theta, targets=None):
     """By how much some row at -1 beats every row at +1, per feasible pattern.
+
+    With soft targets "rows at -1" are all the rows whose tail terms subtract, soft rows
+    at +1 included, and "rows at +1" the hard rows at +1 (:func:`tail_sides`).
 
     With g_k = sigma_k a_k (so the face's cone is g_k . d > 0 on S, A~_F d = 0) and
     f = 2^(1/q), a row i at -1 outlives every row at +1 along d when g_i . d < f g_j . d
@@ -187,7 +206,8 @@ def face_margins(A_tilde, sigmas, directions, theta: Theta):
     directions = np.array(directions, dtype=float, ndmin=2)
     k, m = len(sigmas), A.shape[1]
     margins, witnesses = np.full(k, -np.inf), np.full((k, m), np.nan)
-    has_minus = np.any(sigmas == -1, axis=1)
+    plus, minus = tail_sides(sigmas, targets)
+    has_minus = np.any(minus, axis=1)
     if theta.tail.k == 0:
         margins[has_minus] = np.inf
         witnesses[has_minus] = directions[has_minus]
@@ -195,16 +215,18 @@ def face_margins(A_tilde, sigmas, directions, theta: Theta):
     faces = np.flatnonzero(has_minus)
     if faces.size:
         factor = 2.0 ** (1.0 / theta.tail.q)
-        margins[faces], witnesses[faces] = _lp_margins(A, sigmas[faces], directions[faces], factor)
+        margins[faces], witnesses[faces] = _lp_margins(
+            A, sigmas[faces], directions[faces], factor, plus[faces], minus[faces]
+        )
     return margins, witnesses
 
 
-def _lp_margins(A, sigmas, directions, factor):
+def _lp_margins(A, sigmas, directions, factor, plus, minus):
     """:func:`face_margins` for faces with a row at -1: rounds of batched LPs."""
     k, n = sigmas.shape
     m = A.shape[1]
     g = sigmas[:, :, None] * A[None]  # (k, n, m)
-    plus, minus, free = sigmas == 1, sigmas == -1, sigmas == 0
+    free = sigmas == 0
     slopes = np.einsum("knm,km->kn", g, directions)
     slowest = np.min(np.where(plus, slopes, np.inf), axis=1)
     danger = np.where(minus, slopes / np.where(np.isfinite(slowest), slowest, 1.0)[:, None], np.inf)
@@ -266,7 +288,7 @@ def _lp_margins(A, sigmas, directions, factor):
                 todo[f] &= ~settled
             if todo[f, row[o]]:  # its own LP did not settle it: HiGHS, without the box
                 i = int(row[o])
-                psi_i, d = _highs_margin(A, sigmas[f], i)
+                psi_i, d = _highs_margin(A, sigmas[f], i, plus[f])
                 todo[f, i] = False
                 margin[f] = max(margin[f], 1.0 - psi_i / factor)
                 if psi_i < factor * (1 - MARGIN_TOL):
@@ -303,14 +325,14 @@ def _nudge(g, plus, d, direction, i, factor):
     return out / np.linalg.norm(out)
 
 
-def _highs_margin(A, sigma, i):
+def _highs_margin(A, sigma, i, plus):
     """psi_i of :func:`face_margins` by HiGHS, without a box: (psi, minimiser)."""
     g = sigma[:, None] * A
     sat, free = sigma != 0, sigma == 0
     res = linprog(
         g[i],
         A_ub=-g[sat],
-        b_ub=-(sigma[sat] == 1).astype(float),
+        b_ub=-plus[sat].astype(float),
         A_eq=A[free] if free.any() else None,
         b_eq=np.zeros(int(free.sum())) if free.any() else None,
         bounds=[(None, None)] * A.shape[1],
@@ -321,21 +343,24 @@ def _highs_margin(A, sigma, i):
     return float(res.fun), res.x
 
 
-def pushable_rows(A_tilde, sigmas) -> list[np.ndarray]:
-    """Per pattern, the free rows that a direction pushes to +inf with the others fixed.
+def pushable_rows(A_tilde, sigmas, targets=None) -> list[np.ndarray]:
+    """Per pattern, the free hard rows that a direction pushes to +inf with the others fixed.
 
     One block per free nonzero row i: max tau s.t. a_i . d >= tau, A~_{F minus i} d = 0,
     sigma_S A~_S d >= 0, |d|_inf <= 1, tau <= 1; row i is pushable iff tau > 0.  Such a
     row would lower E by its whole error (1 - theta)^2 > 0, so the face is not a minimum.
     (At a critical point x* of E_F this cannot happen: grad E_F(x*) . d = -2 w_i a_i . d < 0.)
+    A soft row is never asked: at a critical point it could only be pushable if it sat
+    at its own target (theta = t, error 0), and pushing it would raise its error.
     """
     A = _as_matrix(A_tilde)
     sigmas = _as_patterns(sigmas, A.shape[0])
     n, m = A.shape
+    hard = np.ones(n, bool) if targets is None else np.asarray(targets) == 1.0
     groups, owners = [], []
     for sigma in sigmas:
         sat = sigma != 0
-        rows = [i for i in np.flatnonzero(~sat) if np.any(A[i] != 0)]
+        rows = [i for i in np.flatnonzero(~sat & hard) if np.any(A[i] != 0)]
         owners.append(np.array(rows, np.int64))
         if not rows:
             continue
@@ -357,3 +382,42 @@ def pushable_rows(A_tilde, sigmas) -> list[np.ndarray]:
     solved = iter(solve_lp_blocks(groups)) if groups else iter(())
     tol = TAU_TOL * _row_scale(A)
     return [rows[next(solved)[:, -1] > tol] if rows.size else rows for rows in owners]
+
+
+def static_rows(A_tilde, sigma) -> np.ndarray:
+    """The saturated rows of ``sigma`` that no direction of its cone moves: (n,) bool.
+
+    A path along which the free rows stay bounded and the saturated rows keep their signs
+    has its direction d in the closed cone sigma_k a_k . d >= 0 (k in S), A~_F d = 0.  A
+    row k of S whose slope is 0 on the whole cone (an *implicit equality*) cannot diverge,
+    however deep in its tail it sits: it is saturated at a finite point, and stays a free
+    row of the reduced problem.  One LP finds them all: max sum_k s_k subject to
+    sigma_k a_k . d >= s_k, 0 <= s_k <= 1 (k in S), A~_F d = 0, d free.  The cone is a
+    cone, so every row that some direction moves reaches s_k = 1 at the optimum (a sum of
+    such directions, scaled, moves them all at once) and every implicit equality has
+    s_k = 0.
+    """
+    A = _as_matrix(A_tilde)
+    sigma = np.asarray(sigma)
+    sat, free = sigma != 0, sigma == 0
+    k, m = int(sat.sum()), A.shape[1]
+    if k == 0:
+        return np.zeros(len(sigma), dtype=bool)
+    rows = np.flatnonzero(sat)
+    G = np.zeros((k, m + k))
+    G[:, :m] = -(sigma[sat, None] * A[sat])
+    G[np.arange(k), m + np.arange(k)] = 1.0
+    res = linprog(
+        np.r_[np.zeros(m), -np.ones(k)],
+        A_ub=G,
+        b_ub=np.zeros(k),
+        A_eq=np.c_[A[free], np.zeros((int(free.sum()), k))] if free.any() else None,
+        b_eq=np.zeros(int(free.sum())) if free.any() else None,
+        bounds=[(None, None)] * m + [(0.0, 1.0)] * k,
+        method="highs",
+    )
+    if res.status != 0:
+        raise RuntimeError(f"static-row LP failed: {res.message}")
+    out = np.zeros(len(sigma), dtype=bool)
+    out[rows[res.x[m:] < 0.5]] = True
+    return out

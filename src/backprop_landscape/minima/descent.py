@@ -44,6 +44,7 @@ from ..models.theta import Theta
 from .hashing import _pattern_hash, _unique_rows
 from .kernels import (
     SAT_TOL,
+    RowTerms,
     _excess,
     _grad_hess,
     _log_scaled_weights,
@@ -69,6 +70,8 @@ RUNNING, FINITE, PARKED, UNDECIDED = 0, 1, 2, 3
 MAX_ITER = 200  # iterations per start, shared by all rounds
 GTOL = 1e-8  # finite: ||grad E|| <= GTOL * max_i ||a_i||
 LOOSE = 1e4  # a stalled run (no decrease representable) is judged with tolerances x LOOSE
+FINITE_ZTOL = 1e-7  # finite: the Newton step moves every z_i by <= this (1 + |z_i|)
+LOOSE_ZTOL = 1e-5  # ... and a stalled run's by <= this (1 + |z_i|)
 PARK_ZTOL = 1e-6  # parked: the free rows' Newton step moves their z by <= this, relative
 NULL_RTOL = 1e-9  # eigenvectors moving free margins less than this (relative) span ker A~_F
 NU_START, NU_MIN, NU_MAX = 1e-3, 1e-15, 1e8  # damping: each |eigenvalue| times (1 + nu)
@@ -137,6 +140,7 @@ class _Problem:
     live: np.ndarray  # nonzero rows
     all_live: bool
     theta: Theta
+    rows: RowTerms  # theta with the rows' targets, for the row kernels
     z_far: float
     z_lin: float
     a_scale: float
@@ -144,17 +148,17 @@ class _Problem:
     lipschitz: float | None  # of the Hessian (None: theta'' not continuous, no capture)
 
 
-def _finite_test(A, X, z, lam, V, lam_max, coef, log_gnorm, loose, a_scale):
+def _finite_test(A, X, z, lam, V, lam_max, coef, log_gnorm, loose, a_scale, far):
     """Positive definite Hessian, negligible gradient, and a Newton step that moves no
-    margin z_i by more than ZTOL (1 + max |z|): (mask, Newton-polished x).
+    margin z_i by much (:func:`_moves_small`): (mask, Newton-polished x).
 
     The step is measured in z = A~ x, not in x, so that basins at very different scales
     of x are held to the same standard.
     """
     pd_ = lam[:, 0] > PD_RTOL * lam_max
     p0 = -_apply(V, coef / np.where(pd_[:, None], lam, 1.0))
-    moves = np.abs(p0 @ A.T).max(axis=1)
-    ok = _finite_ok(lam[:, 0], lam_max, moves, np.abs(z).max(axis=1), log_gnorm, loose, a_scale)
+    small = _moves_small(p0 @ A.T, z, loose, far)
+    ok = _finite_ok(lam[:, 0], lam_max, small, log_gnorm, loose, a_scale)
     return ok, X + np.where(ok[:, None], p0, 0.0)
 
 
@@ -187,14 +191,33 @@ def _free_step_small(A, z, w, c, free, loose):
     return positive & (z_step <= scale * PARK_ZTOL * (1.0 + z_free))
 
 
-def _finite_ok(lam_min, lam_max, moves, z_max, log_gnorm, loose, a_scale):
+def _moves_small(dz, z, loose, far=None):
+    """The Newton step's margin moves dz are negligible.
+
+    Every |dz_i| <= FINITE_ZTOL (1 + |z_i|), each margin on its own scale, so that a row
+    with a huge input (a margin of 1e7) cannot loosen the test of all the others, nor a
+    row deep in its tail at a finite point hold it up.  Starts whose every row is deep
+    in a tail (``far``) are held instead to max |dz| <= ZTOL (1 + max |z|): on a saturated
+    plateau the Newton step of a Gaussian tail, 1/(4 z), shrinks faster than z grows, and
+    only a common absolute scale tells it from convergence.  Stalled runs (``loose``) get
+    LOOSE_ZTOL, or LOOSE ZTOL.
+    """
+    a, abs_z = np.abs(dz), np.abs(z)
+    own = np.where(loose, LOOSE_ZTOL, FINITE_ZTOL)[:, None] * (1.0 + abs_z)
+    common = np.where(loose, LOOSE, 1.0) * ZTOL * (1.0 + abs_z.max(axis=1))
+    per_row = np.all(a <= own, axis=1)
+    if far is None:
+        return per_row
+    return np.where(far, a.max(axis=1) <= common, per_row)
+
+
+def _finite_ok(lam_min, lam_max, small_moves, log_gnorm, loose, a_scale):
     """The three criteria of the finite test (:func:`_finite_test`), from the extreme
-    eigenvalues, the largest margin move of the Newton step, max |z| and log ||g||."""
+    eigenvalues, whether the Newton step's moves are small (:func:`_moves_small`) and
+    log ||g||."""
     scale = np.where(loose, LOOSE, 1.0)
     return (
-        (lam_min > PD_RTOL * lam_max)
-        & (moves <= scale * ZTOL * (1.0 + z_max))
-        & (log_gnorm <= np.log(scale * GTOL * a_scale))
+        (lam_min > PD_RTOL * lam_max) & small_moves & (log_gnorm <= np.log(scale * GTOL * a_scale))
     )
 
 
@@ -273,15 +296,15 @@ def _iterate(pb: _Problem, st: _State, act):
     careful path (:func:`_step`): logarithmic row terms, per-direction splitting, energy
     differences summed from logarithms.
     """
-    A, theta = pb.A, pb.theta
+    A = pb.A
     X = st.X[act]
     z = X @ A.T
     abs_z = np.abs(z)
-    w, c, e, neg = _plain_rows(z, theta)
+    w, c, e, neg = _plain_rows(z, pb.rows)
     L = np.zeros(len(act))
     far = np.min(abs_z if pb.all_live else np.where(pb.live, abs_z, np.inf), axis=1) >= pb.z_lin
     if far.any():  # every row deep in a tail: weights from logarithms, scaled by e^-L
-        L[far], w[far], c[far] = _log_scaled_weights(z[far], theta, pb.live)
+        L[far], w[far], c[far] = _log_scaled_weights(z[far], pb.rows, pb.live)
     g, H = _grad_hess(A, w, c, pb.AA)
     # Jacobi scaling by each weight's own curvature scale: blocks of rows at very
     # different depths (rows at z = -40 next to rows near 0, curvatures 1e-34 apart) are
@@ -292,21 +315,26 @@ def _iterate(pb: _Problem, st: _State, act):
     gs = g * D
     pd, p_newton = _cholesky_solve(Hs, gs)
     p_newton *= D
-    z_max = abs_z.max(axis=1)
     loose = st.stalls[act] >= MAX_STALLS
-    moves = np.abs(p_newton @ A.T).max(axis=1)
+    dz_newton = p_newton @ A.T
+    moves = np.abs(dz_newton).max(axis=1)
     with np.errstate(divide="ignore"):
         log_gnorm = L + np.log(np.linalg.norm(g, axis=1))
 
     # the finite test: eigenvalues where Newton converges, eigh where saddle-free steps
     # (indefinite Hessian) or the careful path (far starts) need the eigenvectors anyway
-    near = np.flatnonzero(pd & ~far & (moves <= 10.0 * LOOSE * ZTOL * (1.0 + z_max)))
+    near = np.flatnonzero(pd & ~far & (moves <= 10.0 * LOOSE * ZTOL * (1.0 + abs_z.max(axis=1))))
     is_finite = np.zeros(len(act), dtype=bool)
     if near.size:
         lam = np.linalg.eigvalsh(Hs[near])
         lam_max = np.maximum(np.abs(lam[:, 0]), np.abs(lam[:, -1]))
         ok = _finite_ok(
-            lam[:, 0], lam_max, moves[near], z_max[near], log_gnorm[near], loose[near], pb.a_scale
+            lam[:, 0],
+            lam_max,
+            _moves_small(dz_newton[near], z[near], loose[near]),
+            log_gnorm[near],
+            loose[near],
+            pb.a_scale,
         )
         is_finite[near[ok]] = True
         st.X[act[near[ok]]] = X[near[ok]] + p_newton[near[ok]]
@@ -323,6 +351,7 @@ def _iterate(pb: _Problem, st: _State, act):
         log_gnorm[ei],
         loose[ei],
         pb.a_scale,
+        far[ei],
     )
     is_finite[ei[finite]] = True
     st.X[act[ei[finite]]] = polished[finite]
@@ -372,7 +401,7 @@ def _iterate(pb: _Problem, st: _State, act):
     if fast.size:
         alpha, beta = _plain_line_search(
             A,
-            theta,
+            pb.rows,
             z[fast],
             e[fast],
             neg[fast],
@@ -390,28 +419,37 @@ def _iterate(pb: _Problem, st: _State, act):
     slow = np.r_[np.flatnonzero(running & far), failed]
     if slow.size:
         parts = _eig_parts(H[slow], g[slow])
-        _step(A, theta, st, act[slow], X[slow], z[slow], L[slow], g[slow], parts)
+        _step(A, pb.rows, st, act[slow], X[slow], z[slow], L[slow], g[slow], parts)
 
 
-def _step(A, theta, st: _State, idx, X, z, L, g, eig):
+def _step(A, rows, st: _State, idx, X, z, L, g, eig):
     """Take the fine part of the Newton step outright, line-search the rest from there."""
     lam, V, lam_max, coef = eig
-    old = _excess(z, theta)
+    old = _excess(z, rows)
     fine, settled = _split(A, L, lam, V, lam_max, coef, old + (np.abs(z).max(axis=1),))
     base = X - _apply(V, np.where(fine, coef / np.where(fine, lam, 1.0), 0.0))
     shifted = np.flatnonzero(fine.any(axis=1))
     if shifted.size:  # the line search starts from the base point
-        fresh = _excess(base[shifted] @ A.T, theta)
+        fresh = _excess(base[shifted] @ A.T, rows)
         old = tuple(o.copy() for o in old)
         for o, f in zip(old, fresh):
             o[shifted] = f
     p, gp = _newton_step(lam, V, lam_max, np.where(fine | settled, 0.0, coef), st.nu[idx], g)
-    alpha = _line_search(A, theta, base, p, L, gp, old, _trust_cap(A, z, p))
+    alpha = _line_search(A, rows, base, p, L, gp, old, _trust_cap(A, z, p))
     moved = (alpha > 0) | fine.any(axis=1)
     _record(st, idx, base + alpha[:, None] * p, z, alpha, moved)
 
 
-def descend(A_tilde, starts, theta: Theta, *, max_iter=MAX_ITER, sat_tol=SAT_TOL, banned=None):
+def descend(
+    A_tilde,
+    starts,
+    theta: Theta,
+    *,
+    targets=None,
+    max_iter=MAX_ITER,
+    sat_tol=SAT_TOL,
+    banned=None,
+):
     """Descend every start at once until it is finite, parked at a face, or undecided.
 
     Parameters
@@ -420,6 +458,8 @@ def descend(A_tilde, starts, theta: Theta, *, max_iter=MAX_ITER, sat_tol=SAT_TOL
         Reduced matrix; it should have full column rank (see :func:`find_minima`).
     starts : (S, m) array
     theta : Theta
+    targets : (n,) array, optional
+        The rows' sign-flipped targets t (None: the hard targets, all 1).
     max_iter : int or (S,) array
         Iteration budget per start.
     sat_tol : float
@@ -456,11 +496,12 @@ def descend(A_tilde, starts, theta: Theta, *, max_iter=MAX_ITER, sat_tol=SAT_TOL
         np.any(A != 0, axis=1),
         bool(np.all(np.any(A != 0, axis=1))),
         theta,
+        RowTerms(theta, targets),
         saturation_threshold(theta, sat_tol),
         theta.linear_range,
         float(np.max(np.linalg.norm(A, axis=1))),
         banned,
-        hessian_lipschitz(A, theta),
+        hessian_lipschitz(A, theta, targets),
     )
     with pinned_blas():
         while True:

@@ -42,12 +42,14 @@ from .cones import (
     face_margins,
     face_slopes,
     pushable_rows,
+    static_rows,
 )
 from .descent import FINITE, PARKED, descend
 from .kernels import SAT_TOL
 from .steps import PD_RTOL
 
 RANK_RTOL = 1e-10  # singular values below this (relative) count as zero
+MAX_DEPTH = 8  # refinements of one candidate (rows released or saturated in turn)
 
 
 @dataclass(frozen=True)
@@ -115,7 +117,9 @@ class ReducedMinimum:
 # --------------------------------------------------------------------------------------
 
 
-def reduced_minimum(A_tilde, sigma, theta: Theta, x0=None, *, sat_tol=SAT_TOL) -> ReducedMinimum:
+def reduced_minimum(
+    A_tilde, sigma, theta: Theta, x0=None, *, sat_tol=SAT_TOL, targets=None
+) -> ReducedMinimum:
     """Descend E_F from x0 in the row space of A~_F (E_F is constant along ker A~_F).
 
     Uses the batched descent of :mod:`descent` on the reduced matrix A~_F Q, Q an
@@ -129,27 +133,45 @@ def reduced_minimum(A_tilde, sigma, theta: Theta, x0=None, *, sat_tol=SAT_TOL) -
     Q = row_space(A[free], RANK_RTOL)
     n_free = int(free.sum())
     none = np.zeros(n_free, dtype=np.int64)
-    if Q.shape[1] == 0:  # every free row is zero: E_F = #F, constant
-        return ReducedMinimum("finite", np.zeros(m), np.zeros(n_free), float(n_free), none)
+    t_free = _free_targets(targets, free)
+    if Q.shape[1] == 0:  # every free row is zero: E_F = sum of t^2, constant
+        E_free = float(n_free if t_free is None else np.sum(np.square(t_free)))
+        return ReducedMinimum("finite", np.zeros(m), np.zeros(n_free), E_free, none)
     M = A[free] @ Q
-    runs = descend(M, (Q.T @ x0)[None, :], theta, sat_tol=sat_tol)
+    runs = descend(M, (Q.T @ x0)[None, :], theta, targets=t_free, sat_tol=sat_tol)
+    banned = []
+    for _ in range(MAX_DEPTH):
+        if runs.status[0] != PARKED:
+            break
+        # parked with rows saturated: an escape only if some of them can diverge; rows
+        # that no direction moves (deep in a tail at a finite point) are free rows here,
+        # and the reduced descent goes on with that pattern barred
+        escaped = runs.sigma[0].astype(np.int64)
+        moving = np.where(static_rows(M, escaped), 0, escaped)
+        if moving.any():
+            return ReducedMinimum("escaped", Q @ runs.x[0], M @ runs.x[0], np.nan, moving)
+        banned.append(escaped)
+        runs = descend(M, runs.x, theta, targets=t_free, sat_tol=sat_tol, banned=np.array(banned))
     u = runs.x[0]
     z_free = M @ u
     if runs.status[0] == FINITE:
-        return ReducedMinimum("finite", Q @ u, z_free, float(energy(M, u, theta)), none)
-    if runs.status[0] == PARKED:
-        return ReducedMinimum("escaped", Q @ u, z_free, np.nan, runs.sigma[0].astype(np.int64))
+        E_free = float(energy(M, u, theta, t_free))
+        return ReducedMinimum("finite", Q @ u, z_free, E_free, none)
     return ReducedMinimum("undecided", Q @ u, z_free, np.nan, none)
 
 
-def _reduced_is_minimum(A, sigma, reduced: ReducedMinimum, theta: Theta) -> bool:
+def _free_targets(targets, free):
+    return None if targets is None else np.asarray(targets, dtype=float)[free]
+
+
+def _reduced_is_minimum(A, sigma, reduced: ReducedMinimum, theta: Theta, targets=None) -> bool:
     """Hessian of E_F at x_base positive definite on the row space of A~_F."""
     free = sigma == 0
     Q = row_space(A[free], RANK_RTOL)
     if Q.shape[1] == 0:
         return True
     M = A[free] @ Q
-    lam = np.linalg.eigvalsh(hessian(M, Q.T @ reduced.x_base, theta))
+    lam = np.linalg.eigvalsh(hessian(M, Q.T @ reduced.x_base, theta, _free_targets(targets, free)))
     return bool(lam[0] > PD_RTOL * max(abs(lam[-1]), np.finfo(float).tiny))
 
 
@@ -158,15 +180,15 @@ def _reduced_is_minimum(A, sigma, reduced: ReducedMinimum, theta: Theta) -> bool
 # --------------------------------------------------------------------------------------
 
 
-def _ray_verdict(A, sigma, direction, theta) -> bool | None:
+def _ray_verdict(A, sigma, direction, theta, targets=None) -> bool | None:
     """Tail verdict along x_base + t d; None when the leading terms cancel exactly."""
     try:
-        return bool(limit_is_minimum(face_slopes(A, sigma, direction), theta))
+        return bool(limit_is_minimum(face_slopes(A, sigma, direction), theta, targets))
     except ValueError:
         return None
 
 
-def _ray_verdicts(A, sigmas, directions, theta) -> list[bool | None]:
+def _ray_verdicts(A, sigmas, directions, theta, targets=None) -> list[bool | None]:
     """:func:`_ray_verdict` for many faces at once (the leading tail terms, vectorised).
 
     Faces whose leading terms come close to cancelling are handed to the exact
@@ -175,7 +197,7 @@ def _ray_verdicts(A, sigmas, directions, theta) -> list[bool | None]:
     if not len(sigmas):
         return []
     slopes = np.where(sigmas != 0, np.asarray(directions) @ A.T, 0.0)
-    tail = energy_tail(slopes, theta)
+    tail = energy_tail(slopes, theta, targets)
     live = np.isfinite(tail.log_coef)
     rate = np.where(live, tail.rate, np.inf)
     low = rate.min(axis=1, keepdims=True)
@@ -191,7 +213,7 @@ def _ray_verdicts(A, sigmas, directions, theta) -> list[bool | None]:
     count = lead.sum(axis=1)
     clear = live.any(axis=1) & (np.abs(total) > 1e-6 * np.maximum(count, 1))
     return [
-        bool(t > 0) if ok else _ray_verdict(A, s, d, theta)
+        bool(t > 0) if ok else _ray_verdict(A, s, d, theta, targets)
         for t, ok, s, d in zip(total, clear, sigmas, directions)
     ]
 
@@ -204,11 +226,17 @@ class _Candidate:
     reduced: ReducedMinimum
     direction: np.ndarray
     ray: bool | None = None
+    targets: np.ndarray | None = None  # the rows' targets t (None: hard)
 
     def result(self, theta, status, reason, margin=np.nan, is_minimum=False) -> FaceResult:
         z_limit = self.sigma.astype(float)
         z_limit[self.sigma == 0] = theta.value(self.reduced.z_free)
-        E_limit = 4.0 * np.count_nonzero(self.sigma == -1) + self.reduced.E_free
+        if self.targets is None:
+            E_limit = 4.0 * np.count_nonzero(self.sigma == -1) + self.reduced.E_free
+        else:  # each saturated row at its limit: (1 - t)^2 at +1, (1 + t)^2 at -1
+            t = self.targets
+            at_limit = np.square(1.0 - self.sigma * t)[self.sigma != 0]
+            E_limit = float(np.sum(at_limit)) + self.reduced.E_free
         return FaceResult(
             self.sigma,
             status,
@@ -239,14 +267,22 @@ def _infeasible(sigma, n, m) -> FaceResult:
     )
 
 
-def analyse_faces(A_tilde, sigmas, theta: Theta, x0s=None, *, sat_tol=SAT_TOL):
+def analyse_faces(
+    A_tilde, sigmas, theta: Theta, x0s=None, *, sat_tol=SAT_TOL, targets=None, depth=0
+):
     """Decide, for each pattern sigma (reached near x0), whether it is a minimum at infinity.
 
-    (i) LP feasibility of sigma (:func:`face_directions`); (ii) descend the reduced problem
-    E_F from x0 -- if free rows saturate as well, the candidate is refined to the larger
-    pattern and analysed again; (iii) the limit must be approached from above along the
-    face's own ray (tails), no row at -1 may win in any direction of the cone
-    (:func:`face_margins`), and no free row may be pushable to +1 (:func:`pushable_rows`).
+    (i) The face by direction: rows of sigma that no direction of its cone moves
+    (:func:`cones.static_rows`) are saturated at a finite point, not at infinity -- they
+    become free rows of the reduced problem, and the refined pattern is analysed instead
+    (a pattern with no row left that can diverge is no face: "infeasible"); LP
+    feasibility and a direction of sigma (:func:`face_directions`).  (ii) Descend the
+    reduced problem E_F from x0 -- if free rows saturate as well, the candidate is refined
+    to the larger pattern and analysed again.  (iii) The limit must be approached from
+    above along the face's own ray (tails), no row whose tail term subtracts may win in
+    any direction of the cone (:func:`face_margins`), and no free hard row may be
+    pushable to +1 (:func:`pushable_rows`).  ``targets`` are the rows' sign-flipped
+    targets (None: hard); ``depth`` bounds the refinements (internal).
 
     Returns a list of :class:`FaceResult`, one per pattern.
     """
@@ -254,6 +290,8 @@ def analyse_faces(A_tilde, sigmas, theta: Theta, x0s=None, *, sat_tol=SAT_TOL):
     sigmas = _as_patterns(sigmas, A.shape[0])
     n, m = A.shape
     x0s = np.zeros((len(sigmas), m)) if x0s is None else np.array(x0s, dtype=float, ndmin=2)
+    targets = None if targets is None or np.all(np.asarray(targets) == 1.0) else targets
+    targets = None if targets is None else np.asarray(targets, dtype=float)
     feasible, directions = face_directions(A, sigmas)
     results: list[FaceResult | None] = [None] * len(sigmas)
     pending, refine = [], []
@@ -261,21 +299,29 @@ def analyse_faces(A_tilde, sigmas, theta: Theta, x0s=None, *, sat_tol=SAT_TOL):
     nothing = ReducedMinimum("finite", np.zeros(m), np.zeros(0), 0.0, np.zeros(0, np.int64))
     for f, sigma in enumerate(sigmas):
         if not feasible[f]:
-            results[f] = _infeasible(sigma, n, m)
+            static = static_rows(A, sigma)
+            released = np.where(static, 0, sigma)
+            if static.any() and np.any(released != 0) and depth < MAX_DEPTH:
+                refine.append((f, released, x0s[f]))
+            else:
+                results[f] = _infeasible(sigma, n, m)
             continue
         if vertex[f]:  # every row saturated: E_F = 0, nothing to descend
-            pending.append((f, _Candidate(sigma, nothing, directions[f])))
+            pending.append((f, _Candidate(sigma, nothing, directions[f], targets=targets)))
             continue
-        reduced = reduced_minimum(A, sigma, theta, x0s[f], sat_tol=sat_tol)
+        reduced = reduced_minimum(A, sigma, theta, x0s[f], sat_tol=sat_tol, targets=targets)
+        cand = _Candidate(sigma, reduced, directions[f], targets=targets)
         if reduced.status == "escaped":
             refined = sigma.copy()
             refined[sigma == 0] = reduced.escaped
-            refine.append((f, refined, reduced.x_base))
+            if depth < MAX_DEPTH:
+                refine.append((f, refined, reduced.x_base))
+            else:
+                results[f] = cand.result(theta, "undecided", "the refinements did not settle")
             continue
-        cand = _Candidate(sigma, reduced, directions[f])
         if reduced.status == "undecided":
             results[f] = cand.result(theta, "undecided", "the reduced descent did not settle")
-        elif not _reduced_is_minimum(A, sigma, reduced, theta):
+        elif not _reduced_is_minimum(A, sigma, reduced, theta, targets):
             results[f] = cand.result(theta, "saddle", "the reduced problem has no minimum there")
         else:
             pending.append((f, cand))
@@ -284,6 +330,7 @@ def analyse_faces(A_tilde, sigmas, theta: Theta, x0s=None, *, sat_tol=SAT_TOL):
         np.array([c.sigma for _, c in pending]).reshape(-1, n),
         [c.direction for _, c in pending],
         theta,
+        targets,
     )
     waiting = []
     for (f, cand), ray in zip(pending, rays):
@@ -296,20 +343,27 @@ def analyse_faces(A_tilde, sigmas, theta: Theta, x0s=None, *, sat_tol=SAT_TOL):
             waiting.append((f, cand))
     if refine:
         sub = analyse_faces(
-            A, [r[1] for r in refine], theta, [r[2] for r in refine], sat_tol=sat_tol
+            A,
+            [r[1] for r in refine],
+            theta,
+            [r[2] for r in refine],
+            sat_tol=sat_tol,
+            targets=targets,
+            depth=depth + 1,
         )
         for (f, _, _), res in zip(refine, sub):
             results[f] = res
-    _decide_pending(A, theta, waiting, results)
+    _decide_pending(A, theta, waiting, results, targets)
     return results
 
 
-def _decide_pending(A, theta, pending, results) -> None:
+def _decide_pending(A, theta, pending, results, targets=None) -> None:
     """Margins for every pending face at once, then the push test for the survivors."""
     if not pending:
         return
     sigmas = np.array([c.sigma for _, c in pending])
-    margins, witnesses = face_margins(A, sigmas, np.array([c.direction for _, c in pending]), theta)
+    directions = np.array([c.direction for _, c in pending])
+    margins, witnesses = face_margins(A, sigmas, directions, theta, targets)
     survivors = []
     for (f, cand), margin, witness in zip(pending, margins, witnesses):
         if margin > MARGIN_TOL:
@@ -322,7 +376,7 @@ def _decide_pending(A, theta, pending, results) -> None:
         elif margin >= -MARGIN_TOL:
             # The rates tie along the witness ray: the tails' coefficients decide there;
             # other rays of the cone are not examined (a non-generic case).
-            tie = bool(_ray_verdict(A, cand.sigma, witness, theta))
+            tie = bool(_ray_verdict(A, cand.sigma, witness, theta, targets))
             results[f] = cand.result(
                 theta,
                 "tie",
@@ -339,7 +393,7 @@ def _decide_pending(A, theta, pending, results) -> None:
     partial = [j for j, (_, c, _) in enumerate(survivors) if np.any(c.sigma == 0)]
     pushed = [np.zeros(0, np.int64)] * len(survivors)
     if partial:
-        found = pushable_rows(A, np.array([survivors[j][1].sigma for j in partial]))
+        found = pushable_rows(A, np.array([survivors[j][1].sigma for j in partial]), targets)
         for j, rows in zip(partial, found):
             pushed[j] = rows
     for (f, cand, margin), rows in zip(survivors, pushed):
@@ -357,7 +411,10 @@ def _decide_pending(A, theta, pending, results) -> None:
             )
 
 
-def analyse_face(A_tilde, sigma, theta: Theta, x0=None, *, sat_tol=SAT_TOL) -> FaceResult:
+def analyse_face(
+    A_tilde, sigma, theta: Theta, x0=None, *, sat_tol=SAT_TOL, targets=None
+) -> FaceResult:
     """:func:`analyse_faces` for a single pattern."""
     x0s = None if x0 is None else np.asarray(x0, dtype=float)[None, :]
-    return analyse_faces(A_tilde, np.asarray(sigma)[None, :], theta, x0s, sat_tol=sat_tol)[0]
+    sigmas = np.asarray(sigma)[None, :]
+    return analyse_faces(A_tilde, sigmas, theta, x0s, sat_tol=sat_tol, targets=targets)[0]

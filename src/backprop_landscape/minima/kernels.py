@@ -1,12 +1,16 @@
-"""Per-row terms of E = sum_i (1 - theta(z_i))^2, stable deep in the tails.
+"""Per-row terms of E = sum_i (t_i - theta(z_i))^2, stable deep in the tails.
 
-The descent needs, for every row of every start, the residual weight w = (1 - theta)
-theta', the curvature c = theta'^2 - (1 - theta) theta'' and the row's error, and it
-must tell tiny changes of E apart from rounding.  Three forms:
+The descent needs, for every row of every start, the residual weight w = (t - theta)
+theta', the curvature c = theta'^2 - (t - theta) theta'' and the row's error, and it
+must tell tiny changes of E apart from rounding.  The targets t (after the sign flip)
+travel with theta in :class:`RowTerms`; t = None is the paper's hard target 1, for which
+every form below is exactly what it was before soft targets existed.  Three forms:
 
 * *plain* (:func:`_plain_rows`, :func:`_plain_excess`): floating point from theta's fast
   closed forms (``theta.fast_tail_terms``), each row's error kept as its *excess* over
-  its limit (0 for z >= 0, 4 below), so saturated rows keep their relative accuracy;
+  its limit ((1 - t)^2 for z >= 0, (1 + t)^2 below: 0 and 4 for hard targets), so
+  saturated rows keep their relative accuracy; a row crossing 0 changes its limit by
+  4 t, which the *limit count* (the sum of t over the rows below 0) carries;
 * *logarithmic* (:func:`_log_scaled_weights`, :func:`_excess`): w and c scaled by e^-L,
   and excesses as (sign, log|.|), for starts whose every row is deep in a tail;
 * *differences* (:func:`_delta_energy`): E(new) - E(old) summed from per-row changes,
@@ -58,17 +62,56 @@ def saturation_threshold(theta: Theta, sat_tol: float = SAT_TOL) -> float:
 # --------------------------------------------------------------------------------------
 
 
-def _log_scaled_weights(z, theta: Theta, live):
+class RowTerms:
+    """theta with the rows' targets t: what every row kernel needs.
+
+    ``targets`` None means the hard targets (all 1).  Soft targets keep 1 - t and 1 + t
+    (exact for t in [0, 1]) and the mask of hard rows, so that mixed problems treat each
+    row in its own way.
+    """
+
+    def __init__(self, theta: Theta, targets=None):
+        self.theta = theta
+        if targets is not None and np.all(np.asarray(targets) == 1.0):
+            targets = None
+        self.targets = None if targets is None else np.asarray(targets, dtype=float)
+        if self.targets is not None:
+            self.below = 1.0 - self.targets  # 1 - t: the distance of the target below +1
+            self.above = 1.0 + self.targets  # 1 + t: its distance above -1
+            self.hard = self.targets == 1.0
+
+    @property
+    def soft(self) -> bool:
+        return self.targets is not None
+
+    def take(self, rows) -> RowTerms:
+        """The same theta on a subset (or reordering) of the rows."""
+        return RowTerms(self.theta, None if self.targets is None else self.targets[rows])
+
+
+def _as_rows(rows) -> RowTerms:
+    return rows if isinstance(rows, RowTerms) else RowTerms(rows)
+
+
+def _log_scaled_weights(z, rows, live):
     """(L, w, c) for starts whose every live row is deep in a tail: the residual weights
-    w = (1 - theta) theta' and curvatures c of the live rows, times e^-L, L the largest
-    log weight or log |curvature| (so the largest entry is 1; the Newton step does not
+    w = (t - theta) theta' and curvatures c of the live rows, times e^-L, L the largest
+    log |weight| or log |curvature| (so the largest entry is 1; the Newton step does not
     depend on the scale), from theta's stable logarithms."""
-    log_om, log_d1 = theta.log_one_minus(z), theta.log_d1(z)
+    rows = _as_rows(rows)
+    theta = rows.theta
+    log_d1 = theta.log_d1(z)
+    if rows.soft:
+        t = np.broadcast_to(rows.targets, z.shape)
+        sign_w, log_om = theta.log_residual(z, t)
+        sign_c, log_c = theta.log_curvature(z, log_one_minus=log_om, log_d1=log_d1, t=t)
+    else:
+        sign_w, log_om = 1.0, theta.log_one_minus(z)
+        sign_c, log_c = theta.log_curvature(z, log_one_minus=log_om, log_d1=log_d1)
     log_w = np.where(live, log_om + log_d1, -np.inf)
-    sign_c, log_c = theta.log_curvature(z, log_one_minus=log_om, log_d1=log_d1)
     log_c = np.where(live, log_c, -np.inf)
     L = np.maximum(log_w.max(axis=-1), log_c.max(axis=-1))
-    return L, np.exp(log_w - L[:, None]), sign_c * np.exp(log_c - L[:, None])
+    return L, sign_w * np.exp(log_w - L[:, None]), sign_c * np.exp(log_c - L[:, None])
 
 
 def _grad_hess(A, w, c, AA=None):
@@ -85,17 +128,28 @@ def _outer_rows(A):
     return (A[:, :, None] * A[:, None, :]).reshape(A.shape[0], -1)
 
 
-def _excess(z, theta: Theta):
-    """Each row's (1 - theta)^2 minus its limit (0 for z >= 0, 4 below), as (sign, log|.|).
+def _excess(z, rows):
+    """Each row's (t - theta)^2 minus its limit ((1 - t)^2 for z >= 0, (1 + t)^2 below),
+    as (sign, log|.|), and the limit count (the sum of t over the rows below 0).
 
-    Below 0 the excess is -(1 + theta)(3 - theta) = -(1 + theta)(4 - (1 + theta)), formed
-    from the stable 1 + theta(z) = 1 - theta(|z|), so tiny changes of saturated rows stay
-    visible; also returns the count of rows below 0.  One log(1 - theta) per entry.
+    With u = 1 - theta(|z|) (log from theta's ``log_one_minus``): above 0 the excess is
+    u (u - 2 (1 - t)), u^2 for hard rows; below 0 it is -u (2 (1 + t) - u), -u (4 - u)
+    for hard rows -- formed from the stable complement, so tiny changes of saturated
+    rows stay visible.  One log(1 - theta) per entry.
     """
+    rows = _as_rows(rows)
     pos = z >= 0
-    log_tail = theta.log_one_minus(np.abs(z))  # log(1 - theta) above 0, log(1 + theta) below
-    log_abs = np.where(pos, 2.0 * log_tail, log_tail + np.log(4.0 - np.exp(log_tail)))
-    return np.where(pos, 1.0, -1.0), log_abs, np.count_nonzero(~pos, axis=-1)
+    log_tail = rows.theta.log_one_minus(np.abs(z))  # log(1 - theta) above 0, log(1 + theta) below
+    if not rows.soft:
+        log_abs = np.where(pos, 2.0 * log_tail, log_tail + np.log(4.0 - np.exp(log_tail)))
+        return np.where(pos, 1.0, -1.0), log_abs, np.count_nonzero(~pos, axis=-1)
+    u = np.exp(log_tail)
+    gap = u - 2.0 * rows.below  # above 0 (soft rows): the excess is u * gap
+    with np.errstate(divide="ignore"):  # a soft row exactly at its turning point: excess 0
+        above = np.where(rows.hard, 2.0 * log_tail, log_tail + np.log(np.abs(gap)))
+    below = log_tail + np.log(2.0 * rows.above - u)
+    sign = np.where(pos, np.where(rows.hard, 1.0, np.sign(gap)), -1.0)
+    return sign, np.where(pos, above, below), np.sum(np.where(pos, 0.0, rows.targets), axis=-1)
 
 
 def _delta_energy(old, new):
@@ -135,27 +189,40 @@ def _delta_energy(old, new):
 # --------------------------------------------------------------------------------------
 
 
-def _plain_excess(z, theta: Theta):
+def _plain_excess(z, rows):
     """(e, neg) of :func:`_plain_rows` alone: one transcendental call per entry."""
+    rows = _as_rows(rows)
     pos = z >= 0
     a = np.abs(z)
-    u = theta.fast_one_minus(a)
-    return np.where(pos, u * u, -u * (4.0 - u)), np.count_nonzero(~pos, axis=-1)
+    u = rows.theta.fast_one_minus(a)
+    if not rows.soft:
+        return np.where(pos, u * u, -u * (4.0 - u)), np.count_nonzero(~pos, axis=-1)
+    e = np.where(pos, u * (u - 2.0 * rows.below), -u * (2.0 * rows.above - u))
+    return e, np.sum(np.where(pos, 0.0, rows.targets), axis=-1)
 
 
-def _plain_rows(z, theta: Theta):
-    """Per-row w = (1 - theta) theta', curvature c and excess e, in plain floating point.
+def _plain_rows(z, rows):
+    """Per-row w = (t - theta) theta', curvature c and excess e, in plain floating point.
 
-    e is (1 - theta)^2 minus its limit (0 above 0, 4 below), formed from u = 1 - theta(|z|)
-    as u^2 or -u (4 - u) so that saturated rows keep their relative accuracy; ``neg``
-    counts the rows below 0.  Terms of rows deeper than ``theta.fast_clip`` are not exact
-    (they are far below every other row's; only starts with every row that deep need
-    them, and those take the logarithmic path).
+    e is (t - theta)^2 minus its limit ((1 - t)^2 above 0, (1 + t)^2 below), formed from
+    u = 1 - theta(|z|) as u (u - 2 (1 - t)) or -u (2 (1 + t) - u) (u^2 and -u (4 - u)
+    for hard rows) so that saturated rows keep their relative accuracy; ``neg`` is the
+    limit count, the sum of t over the rows below 0 (their number for hard targets).
+    Terms of rows deeper than ``theta.fast_clip`` are not exact (they are far below every
+    other row's; only starts with every row that deep need them, and those take the
+    logarithmic path).
     """
+    rows = _as_rows(rows)
     pos = z >= 0
-    u, d1, d2 = theta.fast_tail_terms(np.abs(z))
-    om = np.where(pos, u, 2.0 - u)
-    w = om * d1
-    c = d1 * d1 + np.where(pos, om, -om) * d2
-    e = np.where(pos, u * u, -u * (4.0 - u))
-    return w, c, e, np.count_nonzero(~pos, axis=-1)
+    u, d1, d2 = rows.theta.fast_tail_terms(np.abs(z))
+    if not rows.soft:
+        om = np.where(pos, u, 2.0 - u)
+        w = om * d1
+        c = d1 * d1 + np.where(pos, om, -om) * d2
+        e = np.where(pos, u * u, -u * (4.0 - u))
+        return w, c, e, np.count_nonzero(~pos, axis=-1)
+    rho = np.where(pos, u - rows.below, rows.above - u)  # t - theta, from the complements
+    w = rho * d1
+    c = d1 * d1 + np.where(pos, rho, -rho) * d2
+    e = np.where(pos, u * (u - 2.0 * rows.below), -u * (2.0 * rows.above - u))
+    return w, c, e, np.sum(np.where(pos, 0.0, rows.targets), axis=-1)

@@ -12,14 +12,15 @@ import numpy as np
 from scipy import special
 
 DESIGNS = ("mixed", "isotropic", "per_weight")
+R_MIN, R_MAX = 1e-2, 1e2  # default radii of the starts
 
 
 def sample_starts(
     m: int,
     n_starts: int,
     seed=0,
-    r_min: float = 1e-2,
-    r_max: float = 1e2,
+    r_min: float = R_MIN,
+    r_max: float = R_MAX,
     design: str = "mixed",
 ):
     """n_starts points in R^m spread over directions and over scales.
@@ -64,3 +65,27 @@ def _latin_hypercube(n: int, d: int, rng) -> np.ndarray:
     """n points in (0, 1)^d, one in each of n equal slices of every coordinate."""
     slices = np.argsort(rng.random((d, n)), axis=1).T  # an independent permutation per axis
     return (slices + rng.uniform(size=(n, d))) / n
+
+
+def one_weight_start_mass(lo, hi, r_min: float = R_MIN, r_max: float = R_MAX) -> float:
+    """Probability that a start of :func:`sample_starts` with m = 1 lies in (lo, hi).
+
+    For one weight every design draws the same law: a sign, + or - with probability 1/2,
+    times a radius log-uniform on [r_min, r_max] (a direction in R^1 is +-1).  Its CDF is
+    F(x) = 1/2 + sign(x) log(clip(|x|, r_min, r_max) / r_min) / (2 log(r_max / r_min)),
+    so the mass of an interval is exact; ``lo`` and ``hi`` may be infinite.
+    """
+    if not (0 < r_min <= r_max and np.isfinite(r_max)):
+        raise ValueError(f"need 0 < r_min <= r_max < inf; got r_min={r_min!r}, r_max={r_max!r}")
+    if not lo <= hi:
+        raise ValueError(f"need lo <= hi; got ({lo!r}, {hi!r})")
+
+    def cdf(x: float) -> float:
+        if x == 0:
+            return 0.5
+        if r_max == r_min:  # every start at +-r_min
+            return 0.5 + np.sign(x) * 0.5 * float(abs(x) >= r_min)
+        radius = min(max(abs(x), r_min), r_max)
+        return 0.5 + np.sign(x) * 0.5 * np.log(radius / r_min) / np.log(r_max / r_min)
+
+    return float(cdf(hi) - cdf(lo))

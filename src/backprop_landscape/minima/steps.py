@@ -19,7 +19,7 @@ import numpy as np
 
 from .kernels import NOISE, _delta_energy, _excess, _plain_excess
 
-ZTOL = 1e-9  # finite: the Newton step moves every z_i by <= ZTOL (1 + max |z|)
+ZTOL = 1e-9  # finite: no Newton move beyond ZTOL (1 + max |z|); SETTLED ZTOL is noise
 SETTLED = 1e-3  # eigen-directions whose step moves z by < SETTLED * ZTOL are left alone
 PD_RTOL = 1e-13  # positive definite: smallest eigenvalue > PD_RTOL * largest |eigenvalue|
 FLOOR_RTOL = 1e-15  # smallest |eigenvalue| used in a Newton step, relative
@@ -32,6 +32,7 @@ PLAIN_BACKTRACK = 5  # backtracks of the fast line search before the careful one
 MAX_EXPAND = 30
 EXPAND_RATIO = 1.2  # try doubling when the decrease beats the model by this factor
 Z_TRUST = 1.0  # a step moves no margin z_i by more than Z_TRUST (1 + |z_i|)
+INWARD = 0.75  # ... and toward 0 by no more than INWARD (1 + |z_i|)
 
 
 # --------------------------------------------------------------------------------------
@@ -132,24 +133,34 @@ def _newton_step(lam, V, lam_max, coef, nu, g):
 
 
 def _trust_cap(A, z, p, Ap=None):
-    """Largest step length that moves no margin by more than Z_TRUST (1 + |z_i|).
+    """Largest step length that moves no margin by more than Z_TRUST (1 + |z_i|), nor
+    toward 0 by more than INWARD Z_TRUST (1 + |z_i|).
 
     The quadratic model of (1 - theta)^2 holds over about one unit of z near 0 and, in
     the tails, over a fixed fraction of |z| (they are nearly scale-free there).  Without
     this trust region a concave stretch, doubled again and again, can leap out of the
-    basin that a gradient flow would stay in.
+    basin that a gradient flow would stay in.  Moves toward 0 are held tighter: a row
+    from z = 4 may come back to 0.25, not to -1, so that no single step carries a row
+    from one side of its active region to the other -- across the barrier that the flow
+    would have to climb (for the atan type-3 block, starts beyond x = 3.8 jumped to the
+    other basin half the time; now the basins are the flow's).
     """
     Ap = p @ A.T if Ap is None else Ap
-    reach = (np.abs(Ap) / (1.0 + np.abs(z))).max(axis=1)
+    reach = (np.abs(Ap) / _room(z, Ap)).max(axis=1)
     with np.errstate(divide="ignore"):
         return np.where(reach > 0, Z_TRUST / reach, np.inf)
+
+
+def _room(z, dz):
+    """Per-row scale of the trust region: 1 + |z|, times INWARD for moves toward 0."""
+    return np.where(dz * z < 0, INWARD, 1.0) * (1.0 + np.abs(z))
 
 
 def _take(terms, idx):
     return tuple(t[idx] for t in terms)
 
 
-def _line_search(A, theta, X, p, L, gp, old, cap):
+def _line_search(A, rows, X, p, L, gp, old, cap):
     """Armijo backtracking, then doubling while the decrease keeps growing, alpha <= cap.
 
     Returns the step length per start (0 where no decrease was representable, or where
@@ -164,7 +175,7 @@ def _line_search(A, theta, X, p, L, gp, old, cap):
         log_slope = np.log(ARMIJO * np.abs(gp)) + L
     for _ in range(MAX_BACKTRACK):
         sign, log_abs = _delta_energy(
-            _take(old, todo), _excess((X[todo] + alpha[todo, None] * p[todo]) @ A.T, theta)
+            _take(old, todo), _excess((X[todo] + alpha[todo, None] * p[todo]) @ A.T, rows)
         )
         ok = (sign < 0) & (log_abs >= np.log(alpha[todo]) + log_slope[todo])
         accepted[todo[ok]] = True
@@ -177,11 +188,11 @@ def _line_search(A, theta, X, p, L, gp, old, cap):
     with np.errstate(divide="ignore", invalid="ignore"):  # -inf - -inf where nothing moved
         beat_model = log_dE - L - np.log(0.5 * np.abs(gp)) > np.log(EXPAND_RATIO)
     full = accepted & (alpha == np.minimum(1.0, cap))
-    _expand(A, theta, X, p, old, alpha, log_dE, full & beat_model, cap)
+    _expand(A, rows, X, p, old, alpha, log_dE, full & beat_model, cap)
     return alpha
 
 
-def _expand(A, theta, X, p, old, alpha, log_dE, grow, cap):
+def _expand(A, rows, X, p, old, alpha, log_dE, grow, cap):
     """Double alpha in place while E keeps decreasing further (tails, concave stretches)."""
     idx = np.flatnonzero(grow & (2.0 * alpha <= cap))
     for _ in range(MAX_EXPAND):
@@ -189,7 +200,7 @@ def _expand(A, theta, X, p, old, alpha, log_dE, grow, cap):
             return
         trial = 2.0 * alpha[idx]
         sign, log_abs = _delta_energy(
-            _take(old, idx), _excess((X[idx] + trial[:, None] * p[idx]) @ A.T, theta)
+            _take(old, idx), _excess((X[idx] + trial[:, None] * p[idx]) @ A.T, rows)
         )
         better = (sign < 0) & (log_abs > log_dE[idx])
         alpha[idx[better]] = trial[better]
@@ -197,7 +208,7 @@ def _expand(A, theta, X, p, old, alpha, log_dE, grow, cap):
         idx = idx[better & (2.0 * trial <= cap[idx])]
 
 
-def _plain_line_search(A, theta, z, e, neg, p, slope, concave):
+def _plain_line_search(A, rows, z, e, neg, p, slope, concave):
     """Armijo backtracking, then doubling, on plain energy differences (fast path).
 
     E(trial) - E is summed row by row, and a row whose change is within the rounding of
@@ -221,7 +232,7 @@ def _plain_line_search(A, theta, z, e, neg, p, slope, concave):
     noise = (2.0 * NOISE) * (1.0 + np.abs(z)) * np.abs(e)
     alpha = np.minimum(1.0, cap)
     # the first trial on whole arrays (no copies): most steps end there
-    dE, e_at, neg_at = _plain_change(z, e, neg, alpha[:, None] * Ap, noise, theta)
+    dE, e_at, neg_at = _plain_change(z, e, neg, alpha[:, None] * Ap, noise, rows)
     accepted = (dE < 0) & (dE <= ARMIJO * alpha * slope)
     dE[~accepted] = 0.0
     todo = np.flatnonzero(~accepted)
@@ -230,7 +241,7 @@ def _plain_line_search(A, theta, z, e, neg, p, slope, concave):
             break
         alpha[todo] *= BACKTRACK
         d, et, nt = _plain_change(
-            z[todo], e[todo], neg[todo], alpha[todo, None] * Ap[todo], noise[todo], theta
+            z[todo], e[todo], neg[todo], alpha[todo, None] * Ap[todo], noise[todo], rows
         )
         ok = (d < 0) & (d <= ARMIJO * alpha[todo] * slope[todo])
         accepted[todo[ok]] = True
@@ -245,7 +256,7 @@ def _plain_line_search(A, theta, z, e, neg, p, slope, concave):
             break
         trial = 2.0 * alpha[idx]
         d, et, nt = _plain_change(
-            z[idx], e[idx], neg[idx], trial[:, None] * Ap[idx], noise[idx], theta
+            z[idx], e[idx], neg[idx], trial[:, None] * Ap[idx], noise[idx], rows
         )
         better = d < dE[idx]
         alpha[idx[better]] = trial[better]
@@ -258,16 +269,17 @@ def _plain_line_search(A, theta, z, e, neg, p, slope, concave):
         Ap_neg = p_neg[idx] @ A.T
         base = z[idx] + alpha[idx, None] * (Ap[idx] - Ap_neg)
         ref, ref_neg = e_at[idx], neg_at[idx]  # rows p_neg leaves alone match bit for bit
-        room = Z_TRUST * (1.0 + np.abs(z[idx]))
         pos = np.arange(idx.size)
         for _ in range(MAX_EXPAND):
             trial = 2.0 * beta[idx[pos]]
             zt = base[pos] + trial[:, None] * Ap_neg[pos]
-            inside = np.all(np.abs(zt - z[idx[pos]]) <= room[pos], axis=1)
+            moved = zt - z[idx[pos]]
+            room = Z_TRUST * _room(z[idx[pos]], moved)
+            inside = np.all(np.abs(moved) <= room, axis=1)
             pos, trial, zt = pos[inside], trial[inside], zt[inside]
             if not pos.size:
                 break
-            et, nt = _plain_excess(zt, theta)
+            et, nt = _plain_excess(zt, rows)
             diff = et - ref[pos]
             scale = (2.0 * NOISE) * (1.0 + np.abs(zt)) * np.abs(ref[pos])
             d = np.where(np.abs(diff) <= scale, 0.0, diff).sum(axis=1) + 4.0 * (nt - ref_neg[pos])
@@ -280,13 +292,13 @@ def _plain_line_search(A, theta, z, e, neg, p, slope, concave):
     return alpha, beta
 
 
-def _plain_change(z, e, neg, dz, noise, theta):
+def _plain_change(z, e, neg, dz, noise, rows):
     """(E(z + dz) - E(z), row terms at z + dz) from plain row terms; changes within
     ``noise`` count as 0.
 
-    A row that crosses 0 changes its excess by about 4 (counted by ``neg``), far above
-    its noise, so it is never mistaken for rounding.
+    A row that crosses 0 changes its limit by 4 t (carried exactly by the limit count
+    ``neg``), so it is never mistaken for rounding.
     """
-    et, nt = _plain_excess(z + dz, theta)
+    et, nt = _plain_excess(z + dz, rows)
     d = et - e
     return np.where(np.abs(d) <= noise, 0.0, d).sum(axis=1) + 4.0 * (nt - neg), et, nt

@@ -4,7 +4,9 @@
 leading monomials of E far out along a ray; ``neuron``: the paper's perceptron, E, its
 gradient and Hessian after the sign-flip reduction; ``activations``: the units of a
 network (logistic, tanh, linear, atan, erf) with their stable gaps; ``network``: the
-network with one hidden layer, E, its gradient and Hessian in batches.
+network with one hidden layer, E, its gradient and Hessian in batches;
+``network_kernel``: the same at scale (hundreds of samples, a thousand weights) by
+matrix products, for the flow and backprop of the scale experiments.
 """
 
 from .._lazy import lazy_exports
@@ -30,6 +32,7 @@ __all__ = [
     "ACTIVATION_NAMES",
     "get_activation",
     "Network",
+    "NetworkKernel",
 ]
 __getattr__, __dir__ = lazy_exports(
     __name__,
@@ -54,5 +57,6 @@ __getattr__, __dir__ = lazy_exports(
         "ACTIVATION_NAMES": ".activations",
         "get_activation": ".activations",
         "Network": ".network",
+        "NetworkKernel": ".network_kernel",
     },
 )

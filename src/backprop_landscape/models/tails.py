@@ -8,6 +8,12 @@ slope s = (A~ d)_i != 0 contributes to E - E_inf a term whose leading form is a
 * s < 0, theta -> -1:  (1 - theta)^2 - 4 = -(1 + theta)(3 - theta)
                                           ~ -4 C (|s| x)^(-p) exp(-k (|s| x)^q)
 
+for the paper's hard target t = 1.  A soft target t < 1 (after the sign flip) changes
+the limits to (1 -+ t)^2 and the rising row's term: with u = 1 - theta,
+(u - (1 - t))^2 - (1 - t)^2 = u (u - 2 (1 - t)) ~ -2 (1 - t) C (s x)^(-p) exp(-k (s x)^q),
+negative (the row's error climbs toward its limit: its own minimum is finite, at
+theta = t), and the falling row's term is -v (2 t + u) ~ -2 (1 + t) C ... (v = 1 + theta).
+
 The slowest monomial (smallest K, then smallest P; ties summed) dominates; its sign says
 whether E reaches its limit from above (the limit is a local minimum at infinity) or from
 below (a local maximum there).  Differentiating a monomial gives the monomial of E'.
@@ -69,27 +75,34 @@ class Monomials:
         return int(np.sign(total)), idx
 
 
-def energy_tail(slopes, theta: Theta) -> Monomials:
-    """Monomials of E(x d) - E_inf as x -> +inf, one per row; rows with slope 0 get -inf."""
+def energy_tail(slopes, theta: Theta, targets=None) -> Monomials:
+    """Monomials of E(x d) - E_inf as x -> +inf, one per row; rows with slope 0 get -inf.
+
+    ``targets`` (None: all 1) are the rows' sign-flipped targets t; a row with s > 0 and
+    t < 1 gets the negative monomial -2 (1 - t) C (s x)^-p exp(-k (s x)^q).
+    """
     s = np.asarray(slopes, dtype=float)
     tail = theta.tail
     log_abs_s = np.log(np.where(s == 0, 1.0, np.abs(s)))  # rows with s == 0 are masked below
-    rising = s > 0
+    t = np.ones_like(s) if targets is None else np.broadcast_to(np.asarray(targets, float), s.shape)
+    squared = (s > 0) & (t == 1.0)  # a hard row at +1: its error u^2 is the only term
     log_c = np.log(tail.C)
+    with np.errstate(divide="ignore"):  # log(1 - t) of hard rows is masked by `squared`
+        log_linear = np.log(2.0 * np.where(s > 0, 1.0 - t, 1.0 + t))
     log_coef = np.where(
-        rising,
+        squared,
         2.0 * log_c - 2.0 * tail.p * log_abs_s,
-        np.log(4.0) + log_c - tail.p * log_abs_s,
+        log_linear + log_c - tail.p * log_abs_s,
     )
     log_coef = np.where(s == 0, -np.inf, log_coef)
-    power = np.where(rising, 2.0 * tail.p, tail.p)
-    rate = np.where(rising, 2.0, 1.0) * tail.k * np.abs(s) ** tail.q
-    return Monomials(np.where(rising, 1.0, -1.0), log_coef, power, rate, tail.q)
+    power = np.where(squared, 2.0 * tail.p, tail.p)
+    rate = np.where(squared, 2.0, 1.0) * tail.k * np.abs(s) ** tail.q
+    return Monomials(np.where(squared, 1.0, -1.0), log_coef, power, rate, tail.q)
 
 
-def limit_is_minimum(slopes, theta: Theta) -> bool:
+def limit_is_minimum(slopes, theta: Theta, targets=None) -> bool:
     """Whether x -> +inf along these slopes is a limiting local minimum of E."""
-    sign, _ = energy_tail(slopes, theta).dominant()
+    sign, _ = energy_tail(slopes, theta, targets).dominant()
     return sign > 0
 
 
@@ -127,3 +140,43 @@ def dominance_start(monomials: Monomials, margin: float) -> float:
         root = turn if excess(turn) > 0 else brentq(excess, turn, hi, xtol=1e-12, rtol=1e-12)
         start = max(start, root)
     return start
+
+
+def dominance_onset(monomials: Monomials, margin: float) -> float:
+    """The smallest x (>= 1e-300) beyond which the leading monomial exceeds ``margin``
+    times every other one, found exactly rather than bounded.
+
+    :func:`dominance_start` answers with some x beyond which dominance holds (often 1,
+    far beyond where it begins when the slopes are large); this one scans the log-ratio
+    f_i(x) = c - dP log x - dK x^q - log(margin) of the leader against each other term on
+    a grid of decades and polishes the last sign change by brentq.  f_i has at most one
+    turning point, so {f_i >= 0} ends in one interval [x_i, inf); the onset is max_i x_i.
+    """
+    from scipy.optimize import brentq
+
+    _, lead = monomials.dominant()
+    j = lead[int(np.argmax(monomials.log_coef[lead]))]
+    q = monomials.q
+    top = 300.0 / max(q, 1.0)  # x^q stays finite on the grid
+    grid = 10.0 ** np.arange(-300.0, top + 1.0)
+    onset = 1e-300
+    for i in np.flatnonzero(np.isfinite(monomials.log_coef)):
+        if i in lead:
+            continue
+        d_coef = monomials.log_coef[j] - monomials.log_coef[i]
+        d_power = monomials.power[j] - monomials.power[i]
+        d_rate = monomials.rate[j] - monomials.rate[i]
+
+        def excess(x, d_coef=d_coef, d_power=d_power, d_rate=d_rate):
+            return d_coef - d_power * np.log(x) - d_rate * x**q - np.log(margin)
+
+        with np.errstate(over="ignore"):  # far out the excess is +inf, as it should be
+            values = excess(grid)
+        below = np.flatnonzero(values < 0)
+        if not below.size:
+            continue
+        k = int(below[-1])
+        if k + 1 >= grid.size:
+            raise ValueError("tail terms never separate; cannot bound the search range")
+        onset = max(onset, brentq(excess, grid[k], grid[k + 1], xtol=1e-300, rtol=1e-12))
+    return onset

@@ -16,6 +16,10 @@ Every member gives, vectorised over numpy arrays,
 * ``fast_one_minus(a)``, ``fast_tail_terms(a)`` for a = |z|: closed forms with one or two
   transcendental calls per entry, clipped at ``fast_clip``, for the descent's fast path
 * ``linear_range``: the |z| up to which products of theta' terms cannot underflow
+* with a target t in [0, 1] (after the sign flip; t = 1 for the paper's hard targets):
+  ``residual(z, t)`` = t - theta(z), ``log_residual(z, t)`` its (sign, log|.|),
+  ``curvature(z, t)`` = theta'^2 - (t - theta) theta'' and ``log_curvature``, written so
+  that t = 1 reproduces the hard-target values bit for bit
 
 and declares its tail (see :class:`Tail`), from which behaviour at infinity is
 decided without evaluating anything at huge arguments.
@@ -104,24 +108,67 @@ class Theta:
     def d3(self, z):
         raise NotImplementedError
 
-    def curvature(self, z):
-        """c(z) = theta'^2 - (1 - theta) theta'' = (1/2) d^2/dz^2 (1 - theta)^2."""
-        return np.square(self.d1(z)) - self.one_minus(z) * self.d2(z)
+    def residual(self, z, t=None):
+        """t - theta(z), the shortfall of the output from the (sign-flipped) target t.
 
-    def log_curvature(self, z, log_one_minus=None, log_d1=None):
+        ``t`` None means the paper's hard target 1: then this is 1 - theta(z)
+        (:meth:`one_minus`, exact in the tail).  A soft target t < 1 is reached at the
+        finite z = theta^-1(t); the residual is written from the stable complements on
+        each side, (1 - theta) - (1 - t) for z >= 0 and (1 + t) - (1 + theta) for z < 0,
+        so that no 1 - theta is ever formed by subtraction.  Rows with t == 1 keep the
+        hard-target value bit for bit.
+        """
+        z = np.asarray(z, dtype=float)
+        if t is None:
+            return self.one_minus(z)
+        t = np.asarray(t, dtype=float)
+        u = self.one_minus(z)
+        soft = np.where(z >= 0, u - (1.0 - t), (1.0 + t) - self.one_plus(z))
+        return np.where(t == 1.0, u, soft)
+
+    def log_residual(self, z, t=None):
+        """(sign, log|t - theta(z)|), finite where 1 - theta underflows (hard rows).
+
+        For t == 1 the residual is 1 - theta > 0 and its log comes from
+        :meth:`log_one_minus`; a soft row's residual is bounded away from underflow except
+        at its own root theta(z) = t, where the log is -inf and the sign 0.
+        """
+        z = np.asarray(z, dtype=float)
+        if t is None:
+            return np.ones_like(z), self.log_one_minus(z)
+        t = np.broadcast_to(np.asarray(t, dtype=float), z.shape)
+        rho = self.residual(z, t)
+        with np.errstate(divide="ignore"):
+            plain = np.log(np.abs(rho))
+        hard = t == 1.0
+        log_abs = np.where(hard, self.log_one_minus(z), plain)
+        return np.where(hard, 1.0, np.sign(rho)), log_abs
+
+    def curvature(self, z, t=None):
+        """c(z) = theta'^2 - (t - theta) theta'' = (1/2) d^2/dz^2 (theta - t)^2; t None: 1."""
+        return np.square(self.d1(z)) - self.residual(z, t) * self.d2(z)
+
+    def log_curvature(self, z, log_one_minus=None, log_d1=None, t=None):
         """(sign, log|c(z)|) of the curvature c, finite where c itself underflows.
 
-        theta'' has the sign of -z, so for z > 0 both parts of c add and for z < 0 they
-        subtract; the difference is formed after factoring out the larger part.
-        ``log_one_minus`` and ``log_d1``, if given, are log(1 - theta(z)) and
-        log theta'(z) already computed by the caller (they are not computed again).
+        theta'' has the sign of -z, so for z > 0 (and a positive residual t - theta) both
+        parts of c add and for z < 0 they subtract; the difference is formed after
+        factoring out the larger part.  ``log_one_minus`` and ``log_d1``, if given, are the
+        log of the residual (log(1 - theta(z)) for hard targets) and log theta'(z) already
+        computed by the caller (they are not computed again).  With soft targets ``t``
+        the residual may be negative; its sign enters the difference.
         """
         z = np.asarray(z, dtype=float)
         square = 2.0 * (self.log_d1(z) if log_d1 is None else log_d1)
-        log_om = self.log_one_minus(z) if log_one_minus is None else log_one_minus
+        if t is None:
+            sign_rho = 1.0
+            log_om = self.log_one_minus(z) if log_one_minus is None else log_one_minus
+        else:
+            sign_rho, log_res = self.log_residual(z, t)
+            log_om = log_res if log_one_minus is None else log_one_minus
         product = log_om + self.log_abs_d2(z)
         top = np.maximum(square, product)
-        signed = np.exp(square - top) - np.sign(-z) * np.exp(product - top)
+        signed = np.exp(square - top) - sign_rho * np.sign(-z) * np.exp(product - top)
         with np.errstate(divide="ignore"):
             return np.sign(signed), top + np.log(np.abs(signed))
 
@@ -140,6 +187,18 @@ class Theta:
             return None
         z = np.linspace(-60.0, 60.0, 48001)  # spacing 0.0025: the grid misses < 1% of the sup
         return 1.05 * float(np.max(np.abs(self.curvature_slope(z))))
+
+    @cached_property
+    def d3_bound(self) -> float | None:
+        """An upper bound on |theta^(3)| over all z (None where theta'' jumps), from a grid.
+
+        A soft target t changes the curvature's slope by (1 - t) theta^(3), so
+        sup |c_t'| <= :attr:`curvature_slope_bound` + (1 - t) d3_bound.
+        """
+        if not self.smooth_curvature:
+            return None
+        z = np.linspace(-60.0, 60.0, 48001)
+        return 1.05 * float(np.max(np.abs(self.d3(z))))
 
     @cached_property
     def linear_range(self) -> float:

@@ -8,10 +8,12 @@ config that could never work:
 
 * a non-separable random problem needs n > m (n <= m Gaussian rows are independent, so
   every labelling is separable): every n of ``random.n`` must exceed every m;
-* the same for ``minima.random``; a section's ``thetas`` must be among ``thetas``; the
-  problems a section names must be canonical problem names (:mod:`..problems.names`),
-  and a ``file/<name>`` among them must be in ``data_files``; the extrapolation's smallest jump
-  factor must not exceed its largest, its exponent range must not be empty;
+* the same for ``minima.random``; the multistart's start budget ``minima.max_starts``
+  must cover its first batch ``minima.starts``; a section's ``thetas`` must be among
+  ``thetas``; the problems a section names must be canonical problem names
+  (:mod:`..problems.names`), and a ``file/<name>`` among them must be in ``data_files``;
+  the extrapolation's smallest jump factor must not exceed its largest, its exponent
+  range must not be empty;
 * the growth-law fits use the last ``logrule.tail_decades`` decades of each trajectory:
   the trajectories must span more than that, with at least
   :data:`MIN_TAIL_POINTS` samples in it;
@@ -272,6 +274,13 @@ def consistency_errors(config: dict) -> list[str]:
                 continue
             if family == "file" and fields["name"] not in files:
                 errors.append(f"{key}: {fields['name']!r} is not in data_files")
+
+    minima = config["minima"]
+    if minima["max_starts"] < minima["starts"]:
+        errors.append(
+            f"invalid config value minima.max_starts = {minima['max_starts']!r}: the start "
+            f"budget must be at least the first batch, minima.starts = {minima['starts']!r}"
+        )
 
     extrapolation = config["extrapolation"]
     if extrapolation["min_jump_factor"] > extrapolation["jump_factor"]:

@@ -192,7 +192,10 @@ class Plan:
             [pattern_of(["n2m1", "scalar"]), alternatives(self.one_weight_files)]
         )
         self.multistart_pattern = "|".join(
-            [pattern_of(["random", "product", "task"]), alternatives(self.multi_weight_files)]
+            [
+                pattern_of(["random", "product", "ahw", "task"]),
+                alternatives(self.multi_weight_files),
+            ]
         )
         minima = config["minima"]
         self.minima_thetas = list(minima["thetas"])
@@ -207,6 +210,11 @@ class Plan:
                 *(
                     problem_name("product", m=m, a=minima["product"]["a"])
                     for m in minima["product"]["m"]
+                ),
+                *(
+                    problem_name("ahw", n=length * d, d=d)
+                    for d in minima["ahw"]["d"]
+                    for length in minima["ahw"]["length"]
                 ),
                 *(
                     problem_name("task", task=task, n=n, seed=seed, shuffled=shuffled)
@@ -230,6 +238,20 @@ class Plan:
             for p in self.minima_problems
             for theta in self.minima_thetas
         ]
+        # Every problem's minima in one table: the one-weight problems' from the exact
+        # search (every theta), the others' from the multistart (minima.thetas).
+        self.exact_minima_problems = _unique(
+            [*self.n2m1_problems, "scalar", *self.one_weight_files]
+        )
+        self.exact_minima_jobs = [
+            {"problem": p, "theta": theta}
+            for p in self.exact_minima_problems
+            for theta in self.thetas
+        ]
+        self.minima_table_jobs = [{**job, "search": "exact"} for job in self.exact_minima_jobs] + [
+            {**job, "search": "multistart"} for job in self.minima_jobs
+        ]
+        self.count_problems = _unique([job["problem"] for job in self.minima_table_jobs])
         self.bifurcation_jobs = [{"theta": theta} for theta in self.thetas]
         # minima of networks (open question 1 in neurons): every (problem, network);
         # a network's name is its {model} wildcard (problems.names.NETWORK)
@@ -336,6 +358,11 @@ class Plan:
             keys += ["backprop_eta", "backprop_steps"]
         return self.settings("trajectories", keys)
 
+    def multistart_settings(self) -> dict:
+        """What a multistart job uses: its first batch, the later batches, the budget,
+        the missed-mass target and the seed."""
+        return self.settings("minima", ["starts", "batch", "max_starts", "missed_mass", "seed"])
+
     def relaxation_settings(self) -> dict:
         """Every value a relaxation job uses besides its problem and theta (wildcards)."""
         return {
@@ -419,6 +446,7 @@ class Plan:
         problems = _unique(
             [
                 *self.n2m1_problems,
+                "scalar",
                 *figure_problems,
                 *self.trajectory_problems,
                 *self.minima_problems,
@@ -435,7 +463,7 @@ class Plan:
         ]
         tables = [path for path in self.final_outputs() if path.endswith(".parquet")]
         tables += [problem_path(problem) for problem in problems]
-        tables += [minima_path(**job) for job in exact + self.minima_jobs]
+        tables += [minima_path(**job) for job in exact + self.exact_minima_jobs + self.minima_jobs]
         for job in self.network_jobs:
             tables += [network_path(**job), network_limits_path(**job)]
         tables += [bifurcation_path(**job) for job in self.bifurcation_jobs]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..minima.counts import product_prediction
+from ..minima.counts import prediction_table
 
 
 def _markdown(frame: pd.DataFrame, floatfmt: str = ".6g") -> str:
@@ -55,7 +55,7 @@ def lemma_section(lemma: pd.DataFrame) -> str:
 
 
 def bias_section(bias: pd.DataFrame) -> str:
-    rows = bias[bias["separable"]]
+    rows = bias[bias["separable"].eq(True)]  # soft-target rows (separable None) are skipped
     table = rows[["problem", "theta", "svm_norm", "t_normdot_tail", "predicted", "angle_final"]]
     return "### Implicit bias on separable problems\n\n" + _markdown(table, ".4g")
 
@@ -76,7 +76,8 @@ def _spread(values: pd.Series) -> str:
 
 
 def minima_count_section(counts: pd.DataFrame) -> str:
-    """Open question 1: minima against m, random labels (over seeds) and products."""
+    """Open question 1: minima against m, random labels (over seeds), and the families
+    whose count is predicted from exact blocks (product, Auer-Herbster-Warmuth)."""
     parts = ["### Open question 1: local minima found against m"]
     random = counts[counts["family"] == "random"]
     if len(random):
@@ -86,22 +87,42 @@ def minima_count_section(counts: pd.DataFrame) -> str:
                 seeds=("seed", "size"),
                 finite=("n_finite", _spread),
                 at_infinity=("n_at_infinity", _spread),
+                estimated=("n_estimated", _spread),
                 global_basin=("global_basin", _spread),
+                starts=("n_starts", _spread),
+                missed=("missed_mass", "max"),
+                budget=("stopped_by", lambda s: int((s == "budget").sum())),
                 undecided=("undecided_fraction", "max"),
                 saturated=("saturated_fraction", "max"),
             )
             .reset_index()
         )
         parts.append(
-            "Random labels, median (range) over seeds; global_basin is the share of starts "
-            "that reach the global minimum, undecided the largest share of starts that "
-            "reach no minimum, saturated the largest share that end with every row "
-            "saturated (plateaus and non-minimal limits at infinity):\n\n" + _markdown(table, ".3g")
+            "Random labels, median (range) over seeds; estimated is Chao1's estimate of the "
+            "total count (finite and at infinity) from the minima seen once and twice; "
+            "global_basin the share of starts that reach the global minimum; starts the "
+            "starts drawn (batches are added until the missed mass, the Good-Turing "
+            "estimate of the share of starts whose basin was never seen, is below its "
+            "target), missed its largest value, budget how many seeds stopped at the start "
+            "budget instead; undecided the largest share of starts that reach no minimum, "
+            "saturated the largest share that end with every row saturated (plateaus and "
+            "non-minimal limits at infinity):\n\n" + _markdown(table, ".3g")
         )
-    product = product_prediction(counts)
-    if len(product):
+    predicted = prediction_table(counts)
+    if len(predicted):
         parts.append(
-            "Product family (k minima per block, k^m predicted):\n\n" + _markdown(product, ".4g")
+            "Families whose minima follow from exact one-weight blocks: the product family "
+            "(m copies of the type-3 example, k^m minima) and the construction of Auer, "
+            "Herbster and Warmuth (ahw: a chain of examples with one soft target on each of "
+            "m = d axes, floor(n/d)^d minima); predicted from the blocks' exact minima, "
+            "certified when the minima found are exactly the predicted ones:\n\n"
+            + _markdown(predicted, ".3g")
+        )
+    exact = counts[counts["stopped_by"] == "exact"]
+    if len(exact):
+        parts.append(
+            f"{exact['problem'].nunique()} one-weight problems ({len(exact)} with their "
+            "thetas) come from the exact search: their counts are certified."
         )
     return "\n\n".join(parts)
 
@@ -115,15 +136,18 @@ def task_section(counts: pd.DataFrame) -> str:
         .agg(
             seeds=("seed", "size"),
             minima=("n_minima", _spread),
+            estimated=("n_estimated", _spread),
             at_infinity=("n_at_infinity", _spread),
             global_basin=("global_basin", _spread),
             E_global=("E_global", _spread),
+            missed=("missed_mass", "max"),
         )
         .reset_index()
     )
     return (
         "### Open question 2: structured tasks against shuffled labels\n\n"
-        "Median (range) over seeds:\n\n" + _markdown(table, ".3g")
+        "Median (range) over seeds; estimated is Chao1's total count, missed the largest "
+        "estimated share of starts whose basin was never seen:\n\n" + _markdown(table, ".3g")
     )
 
 

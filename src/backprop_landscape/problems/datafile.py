@@ -1,6 +1,9 @@
 """A user's data set (family ``file``): a CSV or Parquet table with columns u1..um and y.
 
-Labels may be -1/+1 or 0/1 (0 is read as -1).  Every defect stops with a message that
+Labels may be -1/+1 or 0/1 (0 is read as -1), or soft targets as practitioners used
+them: in [-1, 1] (+-0.8), or, in a logistic unit's coding, in [0, 1] (0.1/0.9), mapped
+to 2y - 1.  A file with some y < 0 is in the symmetric coding; one whose targets all lie
+in [0, 1] and are not all 0 or 1 is in the logistic coding.  Every defect stops with a message that
 names the file, the column and the row (rows count from 1, the first data row; in a CSV
 that is line row + 1, after the header).  :func:`input_width` reads only the header,
 while the DAG is built; it needs neither pandas nor numpy's full import time.
@@ -97,20 +100,34 @@ def _numbers(path: Path, frame: pd.DataFrame, column: str) -> np.ndarray:
     return values
 
 
-def _labels(path: Path, values: np.ndarray) -> np.ndarray:
-    """-1/+1 or 0/1 labels as -1/+1; a label outside these, or a third one, is reported."""
+def _labels(path: Path, values: np.ndarray) -> tuple[np.ndarray, str]:
+    """Targets in the symmetric coding, and the coding the file was read in.
+
+    Hard labels (-1/+1, or 0/1 read as -1/+1) come back as int64, soft targets as
+    float64: as they are when some y < 0 ("symmetric"), as 2 y - 1 when all lie in
+    [0, 1] ("logistic").  A target outside [-1, 1], or -1 next to 0 among hard labels
+    (two codings mixed), is reported with its row.
+    """
     where = f"data file {path}, column 'y'"
-    outside = ~np.isin(values, (-1.0, 0.0, 1.0))
+    outside = np.abs(values) > 1.0
     if outside.any():
         i = int(np.flatnonzero(outside)[0])
-        raise DataFileError(f"{where}, row {i + 1}: label {values[i]:g} is not -1, 0 or 1")
-    if (values == -1).any() and (values == 0).any():
-        i = max(int(np.argmax(values == -1)), int(np.argmax(values == 0)))
         raise DataFileError(
-            f"{where}, row {i + 1}: label {values[i]:g} is a third label; "
-            "use -1/+1 or 0/1, not both"
+            f"{where}, row {i + 1}: target {values[i]:g} lies outside [-1, 1] "
+            "(labels -1/+1 or 0/1, soft targets in [-1, 1] or [0, 1])"
         )
-    return np.where(values > 0, 1, -1).astype(np.int64)
+    if np.isin(values, (-1.0, 0.0, 1.0)).all():
+        if (values == -1).any() and (values == 0).any():
+            i = max(int(np.argmax(values == -1)), int(np.argmax(values == 0)))
+            raise DataFileError(
+                f"{where}, row {i + 1}: label {values[i]:g} is a third label; "
+                "use -1/+1 or 0/1, not both"
+            )
+        coding = "logistic" if (values == 0).any() else "symmetric"
+        return np.where(values > 0, 1, -1).astype(np.int64), coding
+    if (values < 0).any():
+        return values.astype(np.float64), "symmetric"
+    return 2.0 * values - 1.0, "logistic"
 
 
 def read_data_file(path, name: str) -> Problem:
@@ -123,5 +140,5 @@ def read_data_file(path, name: str) -> Problem:
     if len(frame) == 0:
         raise DataFileError(f"data file {path}: no rows")
     A = np.column_stack([_numbers(path, frame, c) for c in inputs])
-    y = _labels(path, _numbers(path, frame, "y"))
-    return Problem(f"file/{name}", A, y, {"source": str(path)})
+    y, coding = _labels(path, _numbers(path, frame, "y"))
+    return Problem(f"file/{name}", A, y, {"source": str(path), "coding": coding})

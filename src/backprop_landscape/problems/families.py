@@ -90,6 +90,64 @@ def xor_problem() -> Problem:
     return parity_problem(2)
 
 
+# The construction of Auer, Herbster and Warmuth (1996): see docs/minima.md for the
+# derivation of these two constants.
+AHW_TARGET = 0.5  # every example's (soft) target; 0.75 in a logistic unit's coding
+AHW_RATIO = 32.0  # each example's input is this many times the previous one's
+
+
+def ahw_name(n: int, d: int) -> str:
+    return problem_name("ahw", n=n, d=d)
+
+
+def ahw_chain(length: int) -> np.ndarray:
+    """Inputs of one axis's chain: AHW_RATIO^(j - (length + 1) / 2), j = 1..length.
+
+    Example j alone has its minimum at x = theta^-1(t) / u_j; consecutive minima lie a
+    factor AHW_RATIO apart, centred on x = theta^-1(t) so that all of them fall inside
+    the multistart's radii for chains of up to three examples.
+    """
+    if isinstance(length, bool) or not isinstance(length, int | np.integer) or length < 1:
+        raise ValueError(f"a chain needs an integer length >= 1; got {length!r}")
+    return AHW_RATIO ** (np.arange(int(length), dtype=float) - (int(length) - 1) / 2.0)
+
+
+def ahw_lengths(n: int, d: int) -> list[int]:
+    """Chain length on each of the d axes: floor(n / d), the first n mod d axes one more."""
+    return [n // d + (1 if k < n % d else 0) for k in range(d)]
+
+
+def ahw_problem(n: int, d: int) -> Problem:
+    """Auer, Herbster and Warmuth (1996): n examples in d dimensions, floor(n/d)^d minima.
+
+    One weight first: a chain of examples (u_j, t) with one soft target t = AHW_TARGET
+    and inputs growing by the factor AHW_RATIO.  Example j's own error (theta(u_j x) -
+    t)^2 is a valley at x_j = theta^-1(t) / u_j between two plateaus, t^2 (x -> 0) and
+    (1 - t)^2 (x -> inf); at x_j every example with a larger input is saturated, on its
+    flat plateau, and every one with a smaller input is in its linear regime with a
+    slope too small to fill the valley, so each example keeps a minimum of its own: the
+    chain has one per example, all finite (``docs/minima.md`` derives the constants and
+    the exact search, critical1d, certifies the count).  The chain is then replicated
+    on each coordinate axis, examples u_j e_k: E is a sum over axes, so its minima are
+    the products of the chains' minima -- floor(n/d)^d of them (with n mod d leftover
+    examples lengthening the first chains: at least that many).
+    """
+    for key, value in (("n", n), ("d", d)):
+        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+            raise ValueError(f"ahw {key} must be an integer >= 1; got {key} = {value!r}")
+    if n < d:
+        raise ValueError(f"ahw needs at least one example per axis: n = {n} < d = {d}")
+    blocks = [ahw_chain(length)[:, None] for length in ahw_lengths(int(n), int(d))]
+    A = np.zeros((int(n), int(d)))
+    row = 0
+    for k, chain in enumerate(blocks):
+        A[row : row + len(chain), k] = chain[:, 0]
+        row += len(chain)
+    y = np.full(int(n), AHW_TARGET)
+    meta = {"n": int(n), "d": int(d), "target": AHW_TARGET, "ratio": AHW_RATIO}
+    return Problem(ahw_name(n, d), A, y, meta)
+
+
 def build_problem(family: str, params: dict) -> Problem:
     """The problem of a family from its parameters (what a problems-stage job receives)."""
     if family == "n2m1":
@@ -105,6 +163,8 @@ def build_problem(family: str, params: dict) -> Problem:
         return xor_problem()
     if family == "parity":
         return parity_problem(params["n"])
+    if family == "ahw":
+        return ahw_problem(params["n"], params["d"])
     if family == "file":
         from .datafile import read_data_file
 

@@ -143,6 +143,8 @@ FAMILIES: dict[str, Family] = {
         ),
         # m copies of the type-3 example: k^m minima.
         Family("product", "product/m{m}_a{a}", {"m": COUNT, "a": NUMBER}),
+        # Auer, Herbster and Warmuth (1996): n examples in d dimensions, floor(n/d)^d minima.
+        Family("ahw", "ahw/n{n}_d{d}", {"n": COUNT, "d": COUNT}),
         # Structured tasks of the plane, and the same inputs with shuffled labels.
         Family(
             "task",
@@ -162,7 +164,7 @@ FAMILIES: dict[str, Family] = {
 }
 
 #: Families whose data a job computes from the name alone (a file's needs the file).
-GENERATED = ("n2m1", "scalar", "random", "product", "task", "xor", "parity")
+GENERATED = ("n2m1", "scalar", "random", "product", "ahw", "task", "xor", "parity")
 
 
 def pattern_of(families) -> str:
@@ -172,8 +174,8 @@ def pattern_of(families) -> str:
 
 PROBLEM_PATTERN = pattern_of(FAMILIES)
 EXAMPLES = (
-    "n2m1/type3_a10, scalar, random/n16_m3_nonsep_s0, product/m3_a10, task/grid_n24_s0, "
-    "xor, parity/n3, file/<name>, dataset/breast_cancer_s0"
+    "n2m1/type3_a10, scalar, random/n16_m3_nonsep_s0, product/m3_a10, ahw/n9_d3, "
+    "task/grid_n24_s0, xor, parity/n3, file/<name>, dataset/breast_cancer_s0"
 )
 
 

@@ -1,5 +1,8 @@
 """A learning problem as the stages see it, and its on-disk form (columns u1..um, y).
 
+Targets y are the paper's hard labels -1 / +1 (stored as integers) or soft targets in
+[-1, 1] such as +-0.8 (stored as floats); :func:`is_soft` tells them apart.
+
 A problem with held-out rows (the ``dataset`` family) also has ``A_test``, ``y_test``;
 on disk its table then has a third column ``split`` ("train" or "test"), training rows
 first.  :func:`problem_from_frame` gives every stage the training rows as ``A``, ``y``
@@ -19,8 +22,9 @@ SPLITS = ("train", "test")
 
 @dataclass(frozen=True)
 class Problem:
-    """A learning problem: inputs A (n x m, rows u^i) and labels y (n, entries +-1).
+    """A learning problem: inputs A (n x m, rows u^i) and targets y (n, in [-1, 1]).
 
+    Hard labels (every |y_i| = 1) are int64; soft targets are float64.
     ``A_test``, ``y_test``: held-out rows (None when the problem has none).
     """
 
@@ -43,6 +47,22 @@ class Problem:
     def n_test(self) -> int:
         return 0 if self.A_test is None else self.A_test.shape[0]
 
+    @property
+    def soft(self) -> bool:
+        """Whether some target is soft (|y_i| < 1)."""
+        return is_soft(self.y)
+
+
+def is_soft(y) -> bool:
+    """Whether some target of ``y`` is soft, |y_i| < 1 (hard labels are exactly +-1)."""
+    return bool(np.any(np.abs(np.asarray(y, dtype=float)) != 1.0))
+
+
+def target_array(y) -> np.ndarray:
+    """y as stored: int64 for hard labels (every |y_i| = 1), float64 for soft targets."""
+    y = np.asarray(y)
+    return y.astype(np.float64) if is_soft(y) else y.astype(np.int64)
+
 
 def problem_to_frame(problem: Problem):
     """Columns u1..um and y (and ``split`` with held-out rows): the on-disk form."""
@@ -50,11 +70,11 @@ def problem_to_frame(problem: Problem):
 
     columns = [f"u{j + 1}" for j in range(problem.m)]
     frame = pd.DataFrame(problem.A, columns=columns)
-    frame["y"] = problem.y.astype(np.int64)
+    frame["y"] = target_array(problem.y)
     if problem.A_test is None:
         return frame
     test = pd.DataFrame(problem.A_test, columns=columns)
-    test["y"] = problem.y_test.astype(np.int64)
+    test["y"] = target_array(problem.y_test)
     frame = pd.concat([frame, test], ignore_index=True)
     frame["split"] = pd.Categorical(
         np.repeat(SPLITS, [problem.n, problem.n_test]), categories=list(SPLITS)
@@ -66,7 +86,7 @@ def problem_from_frame(frame, name: str, meta: dict | None = None) -> Problem:
     """The problem of a table: training rows as A, y; held-out rows (``split``) apart."""
     inputs = [c for c in frame.columns if INPUT_COLUMN.match(str(c))]
     A = frame[inputs].to_numpy(dtype=float)
-    y = frame["y"].to_numpy(dtype=np.int64)
+    y = target_array(frame["y"].to_numpy())
     if "split" not in frame.columns:
         return Problem(name, A, y, dict(meta or {}))
     split = frame["split"].astype(str).to_numpy()

@@ -70,11 +70,14 @@ class CountingEnergy:
     max_evals : int
         Budget: a call that would bring the count above it raises BudgetExhausted
         (before evaluating anything).
+    targets : (n,) array, optional
+        The rows' sign-flipped targets (None: hard targets, all 1).
     """
 
-    def __init__(self, A_tilde, theta: Theta, max_evals: int):
+    def __init__(self, A_tilde, theta: Theta, max_evals: int, targets=None):
         self.A = np.asarray(A_tilde, dtype=float)
         self.theta = theta
+        self.targets = targets
         self.max_evals = int(max_evals)
         self._trace: list[float] = []
 
@@ -89,14 +92,14 @@ class CountingEnergy:
     def fun(self, x) -> float:
         """E(x); costs one evaluation."""
         self._spend(1)
-        value = float(energy(self.A, np.asarray(x, dtype=float), self.theta))
+        value = float(energy(self.A, np.asarray(x, dtype=float), self.theta, self.targets))
         self._trace.append(value)
         return value
 
     def grad(self, x) -> np.ndarray:
         """grad E(x); costs one evaluation, reveals no value of E."""
         self._spend(1)
-        g = gradient(self.A, np.asarray(x, dtype=float), self.theta)
+        g = gradient(self.A, np.asarray(x, dtype=float), self.theta, self.targets)
         self._trace.append(np.inf)
         return g
 
@@ -104,9 +107,9 @@ class CountingEnergy:
         """(E(x), grad E(x)); costs two evaluations."""
         self._spend(2)
         x = np.asarray(x, dtype=float)
-        value = float(energy(self.A, x, self.theta))
+        value = float(energy(self.A, x, self.theta, self.targets))
         self._trace += [value, np.inf]
-        return value, gradient(self.A, x, self.theta)
+        return value, gradient(self.A, x, self.theta, self.targets)
 
     @property
     def trace(self) -> np.ndarray:
@@ -174,7 +177,9 @@ def _hopping(f: CountingEnergy, x0, rng, settings) -> None:
 RUNNERS = {"multistart": _multistart, "annealing": _annealing, "hopping": _hopping}
 
 
-def run_method(method: str, A_tilde, theta: Theta, x0, rng, max_evals: int, settings: dict):
+def run_method(
+    method: str, A_tilde, theta: Theta, x0, rng, max_evals: int, settings: dict, targets=None
+):
     """One repeat of ``method`` from x0; returns its :class:`CountingEnergy`.
 
     ``settings`` holds ``start_scale`` (multistart), ``box_halfwidth`` (annealing),
@@ -182,7 +187,7 @@ def run_method(method: str, A_tilde, theta: Theta, x0, rng, max_evals: int, sett
     """
     if method not in RUNNERS:
         raise ValueError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
-    f = CountingEnergy(A_tilde, theta, max_evals)
+    f = CountingEnergy(A_tilde, theta, max_evals, targets)
     try:
         RUNNERS[method](f, x0, rng, settings)
     except BudgetExhausted:
@@ -217,12 +222,12 @@ def saturation_margin(theta: Theta, tol: float, n: int) -> float:
     return float(brentq(lambda z: float(theta.log_one_minus(z)) - target, 0.0, hi, xtol=1e-12))
 
 
-def ray_reach(A_tilde, theta: Theta, x_base, direction, tol: float) -> float:
+def ray_reach(A_tilde, theta: Theta, x_base, direction, tol: float, targets=None) -> float:
     """|x|_inf of the first point x_base + r d from which E stays within tol of its limit.
 
     Scanned on :data:`RAY_GRID`; inf if E is not within tol by r = 1e12.
     """
-    excess = np.abs(energy_above_ray_limit(A_tilde, direction, x_base, RAY_GRID, theta))
+    excess = np.abs(energy_above_ray_limit(A_tilde, direction, x_base, RAY_GRID, theta, targets))
     outside = np.flatnonzero(excess > tol)
     if outside.size and outside[-1] == RAY_GRID.size - 1:
         return np.inf
@@ -230,18 +235,20 @@ def ray_reach(A_tilde, theta: Theta, x_base, direction, tol: float) -> float:
     return float(np.max(np.abs(np.asarray(x_base) + r * np.asarray(direction))))
 
 
-def global_reference(A_tilde, theta: Theta, n_starts: int, seed: int, tol: float) -> dict:
+def global_reference(
+    A_tilde, theta: Theta, n_starts: int, seed: int, tol: float, targets=None
+) -> dict:
     """The lowest minimum find_minima reaches, and the |x|_inf needed to come within tol/2.
 
     Returns a dict with ``E`` (a limit if at infinity), ``at_infinity``, ``reach``.
     """
-    table = find_minima(A_tilde, theta, n_starts=n_starts, seed=seed)
+    table = find_minima(A_tilde, theta, targets=targets, n_starts=n_starts, seed=seed)
     if table.empty:
         raise RuntimeError("find_minima found no minimum; raise minima_starts")
     best = table.iloc[0]  # sorted by E
     x = np.asarray(best["x"], dtype=float)
     if best["at_infinity"]:
-        reach = ray_reach(A_tilde, theta, x, np.asarray(best["direction"]), tol / 2.0)
+        reach = ray_reach(A_tilde, theta, x, np.asarray(best["direction"]), tol / 2.0, targets)
     else:
         reach = float(np.max(np.abs(x)))
     return {"E": float(best["E"]), "at_infinity": bool(best["at_infinity"]), "reach": reach}
@@ -279,12 +286,14 @@ def wilson_interval(successes, trials: int, z: float = Z95):
     return low, high
 
 
-def best_traces(A_tilde, theta: Theta, method: str, starts, max_evals: int, settings, seeds):
+def best_traces(
+    A_tilde, theta: Theta, method: str, starts, max_evals: int, settings, seeds, targets=None
+):
     """(R, max_evals) best-so-far E of ``method``, one row per (start, seed) repeat."""
     return np.array(
         [
             run_method(
-                method, A_tilde, theta, x0, np.random.default_rng(s), max_evals, settings
+                method, A_tilde, theta, x0, np.random.default_rng(s), max_evals, settings, targets
             ).best_so_far()
             for x0, s in zip(starts, seeds, strict=True)
         ]
@@ -307,11 +316,13 @@ def relaxation_experiment(
     hopping_temperature: float,
     minima_starts: int,
     methods=METHODS,
+    targets=None,
 ) -> pd.DataFrame:
     """P(global minimum reached within B evaluations) per method and budget B.
 
     Every random draw comes from a seed derived from (problem, theta, seed, ...): the
     starts (shared by the methods) and each method's own generator per repeat.
+    ``targets`` are the rows' sign-flipped targets (None: hard), for soft-target data.
 
     Returns
     -------
@@ -328,7 +339,9 @@ def relaxation_experiment(
     """
     A = np.asarray(A_tilde, dtype=float)
     m = A.shape[1]
-    ref = global_reference(A, theta, minima_starts, derived_seed(problem, theta.name, seed), tol)
+    ref = global_reference(
+        A, theta, minima_starts, derived_seed(problem, theta.name, seed), tol, targets
+    )
     L, row_scale = annealing_box(A, theta, tol, ref["reach"], start_scale, box_factor)
     if not np.isfinite(L):
         raise ValueError(
@@ -352,6 +365,7 @@ def relaxation_experiment(
             max_evals,
             settings,
             [derived_seed(problem, theta.name, seed, method, r) for r in range(repeats)],
+            targets,
         )
         for method in methods
     }

@@ -38,8 +38,8 @@ import math
 import numpy as np
 import pandas as pd
 
+from ..models.network_kernel import NetworkKernel
 from ..problems.separability import angle_to
-from ..trajectories.network import NetworkKernel
 from .extrapolation import Settings, descend
 
 KINDS = ("stopped", "start", "plain", "extrapolated", "horizon")

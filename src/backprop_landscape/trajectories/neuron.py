@@ -1,4 +1,7 @@
-"""Gradient flow and discrete backprop on E(x) = sum_i (1 - theta((A~ x)_i))^2.
+"""Gradient flow and discrete backprop on E(x) = sum_i (t_i - theta((A~ x)_i))^2.
+
+t are the sign-flipped targets (None: the paper's hard targets, all 1); with soft targets
+a row's error has a finite minimum, so weights need not diverge.
 
 * Gradient flow dx/dt = -grad E(x) is integrated in the log time s = log(1 + t).  Weights
   that diverge do so like log t (exponential tails) or a power of t (power tails), so in s
@@ -45,6 +48,7 @@ def gradient_flow(
     atol: float = 1e-12,
     method: str = DEFAULT_METHOD,
     seeds=None,
+    targets=None,
 ) -> pd.DataFrame:
     """Integrate dx/dt = -grad E(x) from ``x0`` in the log time s = log(1 + t).
 
@@ -73,6 +77,8 @@ def gradient_flow(
         and handles the stiff, non-separable case.
     seeds : array_like of int, optional
         Labels for the starts; default 0..S-1.
+    targets : array_like, optional
+        The rows' sign-flipped targets (None: hard targets, all 1).
 
     Returns
     -------
@@ -91,10 +97,10 @@ def gradient_flow(
     s_eval = np.log1p(t_eval)
 
     def rhs(s, y):
-        return -np.exp(s) * gradient(A_tilde, y.reshape(S, m), theta).ravel()
+        return -np.exp(s) * gradient(A_tilde, y.reshape(S, m), theta, targets).ravel()
 
     def jac(s, y):
-        blocks = -np.exp(s) * hessian(A_tilde, y.reshape(S, m), theta)
+        blocks = -np.exp(s) * hessian(A_tilde, y.reshape(S, m), theta, targets)
         return _block_diagonal(blocks)
 
     # Explicit methods warn when given a Jacobian, so pass it only to the implicit ones.
@@ -112,7 +118,7 @@ def gradient_flow(
     if sol.status != 0:
         raise RuntimeError(f"gradient flow stopped before t={t_eval[-1]:.6g}: {sol.message}")
     X = sol.y.reshape(S, m, -1).transpose(0, 2, 1)  # (S, samples, m)
-    frame = _trajectory_frame(A_tilde, X, theta, _seed_labels(seeds, S), {"t": t_eval})
+    frame = _trajectory_frame(A_tilde, X, theta, _seed_labels(seeds, S), {"t": t_eval}, targets)
     frame.attrs["solver"] = {
         "method": method,
         "nfev": int(sol.nfev),
@@ -130,6 +136,7 @@ def backprop(
     n_steps: int,
     record_steps=None,
     seeds=None,
+    targets=None,
 ) -> pd.DataFrame:
     """Discrete gradient descent x_{k+1} = x_k - eta grad E(x_k), all seeds at once.
 
@@ -150,6 +157,8 @@ def backprop(
         added.  Default ``log_step_grid(n_steps)``.
     seeds : array_like of int, optional
         Labels for the starts; default 0..S-1.
+    targets : array_like, optional
+        The rows' sign-flipped targets (None: hard targets, all 1).
 
     Returns
     -------
@@ -177,9 +186,9 @@ def backprop(
             j += 1
             if j == steps.size:
                 break
-        X -= eta * gradient(A_tilde, X, theta)
+        X -= eta * gradient(A_tilde, X, theta, targets)
     columns = {"step": steps.astype(np.int64), "t": steps * float(eta)}
-    return _trajectory_frame(A_tilde, samples, theta, _seed_labels(seeds, S), columns)
+    return _trajectory_frame(A_tilde, samples, theta, _seed_labels(seeds, S), columns, targets)
 
 
 def t_times_increment(t, w, axis: int = 0) -> np.ndarray:
@@ -218,14 +227,14 @@ def t_times_increment(t, w, axis: int = 0) -> np.ndarray:
     return np.moveaxis(out, 0, axis)
 
 
-def _trajectory_frame(A_tilde, X, theta: Theta, seeds, columns: dict) -> pd.DataFrame:
+def _trajectory_frame(A_tilde, X, theta: Theta, seeds, columns: dict, targets=None):
     """Wide frame from samples X of shape (S, T, m) and per-sample columns of length T."""
     S, T, m = X.shape
-    grad = gradient(A_tilde, X, theta)
+    grad = gradient(A_tilde, X, theta, targets)
     data = {"seed": np.repeat(seeds, T)}
     data.update({name: np.tile(values, S) for name, values in columns.items()})
     data.update({f"x{j + 1}": X[..., j].ravel() for j in range(m)})
-    data["E"] = energy(A_tilde, X, theta).ravel()
+    data["E"] = energy(A_tilde, X, theta, targets).ravel()
     data["norm_x"] = np.linalg.norm(X, axis=-1).ravel()
     data["norm_grad"] = np.linalg.norm(grad, axis=-1).ravel()
     return pd.DataFrame(data)

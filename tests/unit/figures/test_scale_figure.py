@@ -5,6 +5,7 @@ import numpy as np
 from backprop_landscape.figures import save_figure
 from backprop_landscape.figures.scale import scale_figure
 from backprop_landscape.logrule.network import network_tables
+from backprop_landscape.models.network_kernel import NetworkKernel
 from backprop_landscape.problems.datasets import dataset_problem
 from backprop_landscape.questions.extrapolation import Settings
 from backprop_landscape.questions.scale import network_experiment
@@ -14,7 +15,7 @@ from backprop_landscape.trajectories import network as nt
 def test_figure_draws_every_weight_and_writes_both_formats(tmp_path):
     problem = dataset_problem("iris_c0", seed=0)
     net = nt.build_network("net_h2_logistic", problem.m)
-    kernel = nt.NetworkKernel(net, problem.A, net.code_targets(problem.y))
+    kernel = NetworkKernel(net, problem.A, net.code_targets(problem.y))
     test = (problem.A_test, net.code_targets(problem.y_test))
     x0 = nt.initial_weights(net, 1, 1.0, "figure")
     names = nt.weight_names(net)

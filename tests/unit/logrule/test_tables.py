@@ -95,3 +95,24 @@ def test_network_trajectory_is_wide():
     wide = network_trajectory(weights, energy)
     assert list(wide.columns) == ["seed", "epoch", "t", "a", "b", "E"]
     np.testing.assert_array_equal(wide["b"], [2.0, 4.0])
+
+
+def test_soft_targets_skip_the_lemma_and_the_bias_and_their_flow_stays_bounded():
+    """With soft targets the weights settle where theta = t (no divergence to explain):
+    the tables say "soft" and leave the hard-target statements empty."""
+    from backprop_landscape.logrule.tables import theory_for_problem
+    from backprop_landscape.models.neuron import reduce_problem
+
+    problem = Problem("s", np.array([[1.0, 0.2], [0.3, 1.0], [1.0, 1.0]]), np.full(3, 0.8))
+    A_tilde, t = reduce_problem(problem.A, problem.y)
+    theta = get_theta("tanh")
+    flow = gradient_flow(A_tilde, [[0.1, -0.2]], theta, t_eval=log_time_grid(1e8), targets=t)
+    assert divergence_counts(flow) == (1, 0)
+    row = lemma_row(problem_to_frame(problem), flow)
+    assert row["targets"] == "soft" and row["separable"] is None and row["n_runs"] == 0
+    summary, angles = implicit_bias(problem_to_frame(problem), flow, "tanh")
+    assert summary["targets"].iloc[0] == "soft" and summary["svm_norm"].isna().all()
+    assert angles.empty
+    assert theory_for_problem(problem_to_frame(problem), "s", "tanh") == {}
+    hard = lemma_row(problem_to_frame(Problem("h", problem.A, np.ones(3, int))), flow)
+    assert hard["targets"] == "hard"

@@ -249,3 +249,72 @@ def test_face_directions_are_optimal():
         sigmas[feasible] * (d @ A.T), axis=1, where=sigmas[feasible] != 0, initial=np.inf
     )
     assert slopes == pytest.approx(reference[feasible, -1], rel=1e-7)
+
+
+# --------------------------------------------------------------------------------------
+# Faces by direction, and soft targets
+# --------------------------------------------------------------------------------------
+
+
+def test_rows_saturated_at_a_finite_point_stay_free(theta):
+    """Block 1 at +inf, block 2 at its finite minimum with a row 48.7 deep in its tail.
+
+    A run parks with that row saturated too; no direction of the face's cone moves it
+    (block 2's other rows pin its weight), so it is released to the reduced problem and
+    the face is the product's minimum at infinity (before: "infeasible", the minimum
+    was missed).
+    """
+    from backprop_landscape.minima.cones import static_rows
+
+    A = np.zeros((5, 2))
+    A[:2, 0] = [1.0, -10.0]
+    A[2:, 1] = [1.0, -10.0, -500.0]
+    sigma = np.array([1, -1, 0, 0, 1])
+    assert static_rows(A, sigma).tolist() == [False, False, False, False, True]
+    block = critical_points(A[2:, 1:], theta)
+    x2 = block[(block.kind == "min") & ~block.at_infinity].x.iloc[0]
+    res = analyse_face(A, sigma, theta, np.array([20.0, x2]))
+    assert res.sigma.tolist() == [1, -1, 0, 0, 0]
+    ends = critical_points(A[:2, :1], theta)
+    plus_end = ends[ends.x == np.inf].iloc[0]
+    assert res.is_minimum == (plus_end.kind == "min")
+    assert res.E_limit == pytest.approx(plus_end.E + block[block.x == x2].E.iloc[0], rel=1e-12)
+    assert res.z_limit[4] == pytest.approx(theta.value(-500.0 * x2))
+
+
+def test_a_pattern_with_no_row_that_can_diverge_is_no_face():
+    A = np.array([[1.0, 0.0], [-10.0, 0.0], [0.0, 1.0], [500.0, 0.0]])
+    res = analyse_face(A, np.array([0, 0, 0, 1]), get_theta("tanh"), np.array([-0.1, 0.3]))
+    assert res.status == "infeasible" and not res.is_minimum
+
+
+@pytest.mark.parametrize("name", ["tanh", "erf", "atan"])
+def test_soft_face_verdicts_agree_with_rays_sampled_in_the_cone(name):
+    """As for hard targets, with targets of 0.8 or 0.5 on a third of the rows: a soft row
+    at +1 rises to its limit (1 - t)^2 from below, so it counts among the rows whose tail
+    terms subtract; every minimum lies above its limit along sampled rays."""
+    theta = get_theta(name)
+    A, sigmas = _random_faces(12, 3, 3000, seed=1)
+    targets = np.where(np.arange(12) % 3 == 0, np.where(np.arange(12) % 2 == 0, 0.8, 0.5), 1.0)
+    results = analyse_faces(A, sigmas, theta, targets=targets)
+    hard = analyse_faces(A, sigmas, theta)
+    rng = np.random.default_rng(2)
+    z_far = 2.0 * theta.tail.z_asym
+    checked = 0
+    for sigma, res, res_hard in zip(sigmas, results, hard):
+        soft_plus = np.any((sigma == 1) & (targets < 1))
+        if not soft_plus:  # the soft rows are at -1 or free: limits move, verdicts not
+            assert res.status == res_hard.status
+        if res.status == "minimum":
+            assert theta.tail.k > 0 or not np.any(sigma * (targets < 1) > 0)
+            limit = np.sum(np.where(sigma == 1, (1 - targets) ** 2, (1 + targets) ** 2))
+            assert res.E_limit == pytest.approx(limit)
+            d = res.direction + 0.5 * rng.standard_normal((300, 3))
+            s = d @ A.T
+            inside = np.all(sigma * s > 0, axis=1)
+            for di, si in zip(d[inside], s[inside]):
+                r = z_far / np.min(sigma * si)
+                above = energy_above_ray_limit(A, di, np.zeros(3), [r, 2 * r], theta, targets)
+                assert above.min() >= 0
+                checked += 1
+    assert checked > 0 or name == "atan"

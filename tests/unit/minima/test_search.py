@@ -9,7 +9,7 @@ from scipy.optimize import minimize
 
 from backprop_landscape.minima.critical1d import critical_points
 from backprop_landscape.minima.search import COLUMNS, find_minima
-from backprop_landscape.minima.starts import sample_starts
+from backprop_landscape.minima.starts import one_weight_start_mass, sample_starts
 from backprop_landscape.models.neuron import energy, gradient, hessian, reduce_signs
 from backprop_landscape.models.theta import THETA_NAMES, get_theta
 from backprop_landscape.problems.families import n2m1_problem
@@ -63,27 +63,64 @@ def test_one_weight_minima_are_exactly_those_of_critical_points(theta, kind, a):
             assert row.position == pytest.approx(ref.x, rel=1e-7, abs=1e-10)
 
 
+def _flow_basins(table):
+    """{position of each minimum: (lo, hi)}: the interval the gradient flow brings to it.
+
+    On one weight the flow from x runs down to the nearest minimum on the side where E
+    decreases, so a minimum's basin reaches to its neighbouring critical points (maxima).
+    """
+    xs, kinds = table.x.to_numpy(), table.kind.to_numpy()
+    basins = {}
+    for i, (x, kind) in enumerate(zip(xs, kinds)):
+        if kind == "min":
+            lo = xs[i - 1] if i > 0 else -np.inf
+            hi = xs[i + 1] if i + 1 < len(xs) else np.inf
+            basins[x] = (-np.inf, hi) if x == -np.inf else (lo, np.inf if x == np.inf else hi)
+    return basins
+
+
+@pytest.mark.parametrize("kind,a", [(3, 0.25), (3, 3.0), (3, 10.0), (3, 50.0), (2, 10.0)])
+def test_one_weight_basins_are_the_gradient_flows(theta, kind, a):
+    """Each minimum holds the share of starts that the start law puts in its flow basin.
+
+    The trust region keeps every step on the flow's side of each barrier: before, starts
+    beyond x = 3.8 of the atan type-3 block (a = 10) jumped over the maximum at 0.64 to
+    the other basin half the time (0.163 of the starts at the far minimum, not 0.274).
+    """
+    A = n2m1_problem(kind, a).A
+    basins = _flow_basins(critical_points(A, theta))
+    found = find_minima(A, theta, n_starts=4000, seed=1)
+    assert len(found) == len(basins) and found.attrs["n_undecided"] == 0
+    exact = np.array(list(basins))
+    for row in found.itertuples():
+        position = np.copysign(np.inf, row.direction[0]) if row.at_infinity else row.x[0]
+        gap = np.abs(np.where(np.isinf(exact), 1e300 * np.sign(exact), exact) - position)
+        key = exact[np.argmin(np.where(exact == position, -1.0, gap))]
+        expected = one_weight_start_mass(*basins[key])
+        assert row.basin_fraction == pytest.approx(expected, abs=0.01)
+
+
 # --------------------------------------------------------------------------------------
 # L-BFGS-B from the same starts finds the same finite minima
 # --------------------------------------------------------------------------------------
 
 
-def _lbfgs_finite_minima(A, theta, starts):
+def _lbfgs_finite_minima(A, theta, starts, targets=None):
     """z = A~ x at every L-BFGS-B end point that is a finite, nondegenerate minimum."""
     found = []
     for x0 in starts:
         res = minimize(
-            lambda x: energy(A, x, theta),
+            lambda x: energy(A, x, theta, targets),
             x0,
-            jac=lambda x: gradient(A, x, theta),
+            jac=lambda x: gradient(A, x, theta, targets),
             method="L-BFGS-B",
             options={"gtol": 1e-12, "ftol": 1e-15, "maxiter": 2000},
         )
-        H = hessian(A, res.x, theta)
+        H = hessian(A, res.x, theta, targets)
         lam = np.linalg.eigvalsh(H)
         if lam[0] <= 1e-10 * lam[-1]:
             continue  # a plateau or a run towards infinity, not a finite minimum
-        step = np.linalg.solve(H, gradient(A, res.x, theta))
+        step = np.linalg.solve(H, gradient(A, res.x, theta, targets))
         if np.abs(A @ step).max() < 1e-4:  # Newton's step confirms a minimum nearby
             found.append(A @ (res.x - step))
     return np.array(found)
@@ -134,6 +171,34 @@ def test_finite_minima_agree_with_lbfgsb_from_the_same_starts(name, seed):
     assert _same_points(theirs, np.array([A @ np.array(x) for x in again.x]))
     assert _same_points(theirs[counts >= 0.05 * 150], ours)
     assert _same_points(ours[finite.basin_fraction.to_numpy() >= 0.05], theirs)
+
+
+@pytest.mark.parametrize("name,seed", [("tanh", 0), ("atan", 1), ("erf", 2), ("softsign", 3)])
+def test_soft_finite_minima_agree_with_lbfgsb(name, seed):
+    """The same check with soft targets +-0.8 and 0.1 (|y| < 1 everywhere): our finite
+    minima are L-BFGS-B's, and every start ends at a finite minimum or undecided (with
+    soft targets alone there is no minimum at infinity: each row's error climbs to its
+    limit from below)."""
+    from backprop_landscape.models.neuron import reduce_problem
+
+    theta = get_theta(name)
+    A_raw, y = random_problem(12, 3, seed, False)
+    y_soft = np.where(np.arange(12) % 4 == 0, 0.1, 0.8) * y
+    A, t = reduce_problem(A_raw, y_soft)
+    starts = sample_starts(3, 600, seed, r_min=1e-2, r_max=10.0)
+    table = find_minima(A, theta, targets=t, starts=starts)
+    assert not table.at_infinity.any()
+    ours = np.array([A @ np.array(x) for x in table.x])
+    theirs, counts = _basins(_lbfgs_finite_minima(A, theta, starts[:150], t))
+    ends = np.linalg.lstsq(A, theirs.T, rcond=None)[0].T
+    again = find_minima(A, theta, targets=t, starts=ends)
+    assert again.attrs["n_undecided"] == 0 and not again.at_infinity.any()
+    assert _same_points(theirs, np.array([A @ np.array(x) for x in again.x]))
+    assert _same_points(theirs[counts >= 0.05 * 150], ours)
+    assert _same_points(ours[table.basin_fraction.to_numpy() >= 0.05], theirs)
+    for row in table.itertuples():  # E at each minimum is the soft error, exactly
+        original = np.sum((theta.value(A_raw @ np.array(row.x)) - y_soft) ** 2)
+        assert row.E == pytest.approx(original, rel=1e-12)
 
 
 # --------------------------------------------------------------------------------------
@@ -263,3 +328,44 @@ def test_starts_deep_on_saturated_plateaus_are_counted_as_saturated_undecided():
     assert 0.8 * attrs["n_undecided"] <= attrs["n_saturated_undecided"] <= attrs["n_undecided"]
     near = find_minima(A_tilde, "tanh", starts=0.1 * starts / 200.0).attrs
     assert near["n_saturated_undecided"] == 0  # starts near 0 cannot end saturated unseen
+
+
+# --------------------------------------------------------------------------------------
+# Adaptive stopping: batches until the estimated missed mass is below the target
+# --------------------------------------------------------------------------------------
+
+
+def test_the_first_batch_is_the_fixed_search_and_later_batches_only_add():
+    A = reduce_signs(*random_problem(16, 4, 0, False))  # many minima, some seen once
+    fixed = find_minima(A, "tanh", n_starts=300, seed=3)
+    adaptive = find_minima(A, "tanh", n_starts=300, seed=3, missed_target=1e-9, max_starts=900)
+    assert fixed.attrs["stopped_by"] == "fixed" and fixed.attrs["n_batches"] == 1
+    assert adaptive.attrs["stopped_by"] == "budget" and adaptive.attrs["n_starts"] == 900
+    assert adaptive.attrs["n_batches"] == 3
+    one = find_minima(A, "tanh", n_starts=300, seed=3, missed_target=0.5)
+    assert one.attrs["stopped_by"] == "target" and one.attrs["n_batches"] == 1
+    pd.testing.assert_frame_equal(one, fixed)
+    # every minimum of the first batch is still there, with at least its starts
+    for row in fixed.itertuples():
+        same = [
+            np.allclose(z, row.z_limit, atol=1e-6) and sat == row.saturated
+            for z, sat in zip(adaptive.z_limit, adaptive.saturated)
+        ]
+        match = adaptive[same]
+        assert len(match) == 1 and match.n_starts.iloc[0] >= row.n_starts
+    assert adaptive.n_starts.sum() + adaptive.attrs["n_undecided"] == 900
+
+
+def test_adaptive_stopping_reaches_its_target_and_says_so():
+    A = product_problem((10.0, 10.0, 10.0, 10.0), (1.0, 1.0, 1.0, 1.0))
+    table = find_minima(A, "atan", n_starts=200, seed=0, missed_target=1e-3, max_starts=50_000)
+    a = table.attrs
+    assert a["stopped_by"] == "target" and a["n_starts"] < 50_000
+    assert a["missed_mass"] == pytest.approx(np.sum(table.n_starts == 1) / a["n_starts"])
+    assert a["missed_mass"] < 1e-3
+    assert len(table) == 16 and a["n_low"] <= 16 <= a["n_high"]
+
+
+def test_adaptive_stopping_needs_its_own_starts():
+    with pytest.raises(ValueError, match="own starts"):
+        find_minima(np.eye(2), "tanh", starts=np.ones((3, 2)), missed_target=1e-3)

@@ -66,14 +66,15 @@ def test_summary_quotes_the_tables():
                 }
             ),
             {"product/m1_a10": (2, 1), "task/grid_n8_s0": (8, 3)},
+            predictions={("product/m1_a10", "tanh"): [1.27, 4.0]},
         ),
     }
     text = summary_markdown(tables, 10.0)
     assert "| tanh | 2 | NaN | True |" in text
     assert "| tanh | inf | 4 | min | True |" in text
     assert "1 of 2 seeds solve XOR" in text
-    assert "| tanh | 1 | 2 | 2 | 2 |" in text  # product: k = 2, k^1 predicted, 2 found
-    assert "| tanh | grid | 8 | structured | 1 | 1 | 0 | 1 | 3.5 |" in text
+    assert "| product | tanh | 1 | 2 | 2 | 2 | True |" in text  # 2 predicted, 2 found
+    assert "| tanh | grid | 8 | structured | 1 | 1 |" in text
 
 
 def test_relaxation_section_reads_p_at_each_decade():

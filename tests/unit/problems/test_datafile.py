@@ -35,7 +35,8 @@ def test_parquet_loads(tmp_path):
         ("u1,u2,y\n1,2,1\n3,abc,1\n", r"column 'u2', row 2: 'abc' is not a finite number"),
         ("u1,y\n1,1\n,1\n", r"column 'u1', row 2: missing value \(NaN\)"),
         ("u1,y\n1,1\nnan,-1\n", r"column 'u1', row 2: missing value \(NaN\)"),
-        ("u1,y\n1,1\n2,2\n", r"column 'y', row 2: label 2 is not -1, 0 or 1"),
+        ("u1,y\n1,1\n2,2\n", r"column 'y', row 2: target 2 lies outside \[-1, 1\]"),
+        ("u1,y\n1,0.5\n2,-1.2\n", r"column 'y', row 2: target -1.2 lies outside"),
         ("u1,y\n1,1\n2,-1\n3,0\n", r"column 'y', row 3: label 0 is a third label"),
         ("u1,y\n", r"no rows"),
         ("u1,bias,y\n1,1,1\n", r"unexpected column 'bias'"),
@@ -51,3 +52,21 @@ def test_each_defect_is_named(tmp_path, text, message):
 def test_missing_file_is_named(tmp_path):
     with pytest.raises(DataFileError, match="does not exist"):
         read_data_file(tmp_path / "nope.csv", "nope")
+
+
+@pytest.mark.parametrize(
+    ("column", "targets", "coding"),
+    [
+        ("0.8,-0.8,0.5,-1", [0.8, -0.8, 0.5, -1.0], "symmetric"),
+        ("0.9,0.1,0.5,1", [0.8, -0.8, 0.0, 1.0], "logistic"),
+        ("1,-1,1,-1", [1, -1, 1, -1], "symmetric"),
+        ("1,0,0,1", [1, -1, -1, 1], "logistic"),
+    ],
+)
+def test_soft_targets_in_either_coding(tmp_path, column, targets, coding):
+    rows = "".join(f"{i + 1},{y}\n" for i, y in enumerate(column.split(",")))
+    problem = read_data_file(write_csv(tmp_path, "u1,y\n" + rows), "soft")
+    np.testing.assert_allclose(problem.y, targets, rtol=0, atol=1e-15)
+    assert problem.meta["coding"] == coding
+    hard = np.all(np.abs(np.array(targets)) == 1)
+    assert problem.y.dtype == (np.int64 if hard else np.float64) and problem.soft != hard

@@ -15,6 +15,7 @@ EXAMPLES = {
     "random/n16_m3_nonsep_s0": ("random", {"n": 16, "m": 3, "separable": False, "seed": 0}),
     "random/n5_m2_sep_s12": ("random", {"n": 5, "m": 2, "separable": True, "seed": 12}),
     "product/m4_a10": ("product", {"m": 4, "a": 10.0}),
+    "ahw/n9_d3": ("ahw", {"n": 9, "d": 3}),
     "task/grid_n24_s0_shuffled": (
         "task",
         {"task": "grid", "n": 24, "seed": 0, "shuffled": True},

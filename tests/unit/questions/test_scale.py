@@ -6,6 +6,7 @@ import math
 import numpy as np
 import pytest
 
+from backprop_landscape.models.network_kernel import NetworkKernel
 from backprop_landscape.problems.datasets import dataset_problem
 from backprop_landscape.questions import scale
 from backprop_landscape.questions.extrapolation import Settings
@@ -18,7 +19,7 @@ ETA = 0.01
 def experiment():
     problem = dataset_problem("iris_c1", seed=0)  # versicolor: not linearly separable
     net = nt.build_network("net_h3_tanh", problem.m)
-    kernel = nt.NetworkKernel(net, problem.A, net.code_targets(problem.y))
+    kernel = NetworkKernel(net, problem.A, net.code_targets(problem.y))
     test = (problem.A_test, net.code_targets(problem.y_test))
     x0 = nt.initial_weights(net, 2, 1.0, problem.name, "net_h3_tanh", 0)
     flow = nt.gradient_flow(kernel, x0, t_max=1e8, per_decade=8)

@@ -9,6 +9,7 @@ from scipy.integrate import solve_ivp
 
 from backprop_landscape.models.activations import get_activation
 from backprop_landscape.models.network import Network
+from backprop_landscape.models.network_kernel import NetworkKernel, value_and_slope
 from backprop_landscape.problems.names import network_name, parse_network
 from backprop_landscape.trajectories import network as nt
 
@@ -26,7 +27,7 @@ NETWORKS = [
 
 def kernel_for(net, soft=False):
     labels = 0.8 * LABELS if soft else LABELS
-    return nt.NetworkKernel(net, U, net.code_targets(labels))
+    return NetworkKernel(net, U, net.code_targets(labels))
 
 
 @pytest.mark.parametrize("net", NETWORKS, ids=lambda n: f"{n.hidden_activation}{n.hidden}")
@@ -66,7 +67,7 @@ def test_gradient_and_hessian_against_central_differences(net):
 def test_value_and_slope_are_the_activation_and_its_derivative(name):
     f = get_activation(name)
     a = np.concatenate([np.linspace(-50, 50, 2001), [-800.0, -1e-300, 0.0, 1e-300, 800.0]])
-    value, slope = nt.value_and_slope(f, a)
+    value, slope = value_and_slope(f, a)
     np.testing.assert_allclose(value, f.value(a), rtol=1e-14, atol=1e-300)
     np.testing.assert_allclose(slope, f.d1(a), rtol=1e-13, atol=1e-300)
     assert np.all(slope >= 0) and np.all(np.isfinite(slope))
@@ -186,7 +187,7 @@ def test_backprop_records_the_exact_diagnostic():
 
 def test_backprop_that_diverges_says_so():
     net = Network(4, 2, "tanh", "linear", hidden_bias=False)  # unbounded output
-    kernel = nt.NetworkKernel(net, U, LABELS)
+    kernel = NetworkKernel(net, U, LABELS)
     with np.errstate(all="ignore"), pytest.raises(FloatingPointError, match="eta"):
         nt.backprop(kernel, nt.initial_weights(net, 1, 1.0, "x"), 50.0, 1000)
 

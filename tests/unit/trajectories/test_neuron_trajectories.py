@@ -175,3 +175,19 @@ def test_bad_arguments_are_named():
         backprop([[1.0]], [0.0], TANH, eta=0.0, n_steps=10)
     with pytest.raises(ValueError, match="record_steps"):
         backprop([[1.0]], [0.0], TANH, eta=0.1, n_steps=10, record_steps=[11])
+
+
+@pytest.mark.parametrize("name", ["tanh", "atan", "erf", "softsign"])
+def test_soft_target_flow_and_backprop_settle_where_theta_equals_the_target(name):
+    """E = (theta(x) - 0.8)^2: both dynamics converge to theta^-1(0.8), E -> 0, no warning."""
+    from backprop_landscape.models.theta import get_theta
+    from backprop_landscape.trajectories.neuron import backprop, gradient_flow
+
+    theta = get_theta(name)
+    t = np.array([0.8])
+    flow = gradient_flow(np.ones((1, 1)), [[0.0], [-3.0]], theta, t_max=1e8, targets=t)
+    steps = backprop(np.ones((1, 1)), [[0.0], [-3.0]], theta, 0.5, 20000, targets=t)
+    for frame in (flow, steps):
+        end = frame.groupby("seed").last()
+        np.testing.assert_allclose(theta.value(end["x1"].to_numpy()), 0.8, atol=1e-6)
+        assert (end["E"] < 1e-10).all()

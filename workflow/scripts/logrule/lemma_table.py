@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from backprop_landscape.logrule.tables import lemma_row
+from backprop_landscape.logrule.tables import SOFT_SKIP, lemma_row
 from backprop_landscape.pipeline.io import read_table, write_table
 from backprop_landscape.pipeline.joblog import log_to_file
 
@@ -19,5 +19,8 @@ rows = [
     )
 ]
 table = pd.DataFrame(rows)
+for row in rows:
+    if row["targets"] == "soft":
+        log.info("%s, theta = %s: %s", row["problem"], row["theta"], SOFT_SKIP)
 write_table(table, snakemake.output.table, params=dict(snakemake.params.items()))
 log.info("lemma:\n%s", table.to_string())

@@ -26,6 +26,12 @@ if snakemake.rule == "xor_extrapolation":
 else:
     problem, theta_name = snakemake.wildcards.problem, snakemake.wildcards.theta
     data = problem_from_frame(read_table(snakemake.input.problem), problem)
+    if data.soft:  # the log rule extrapolates diverging weights: hard targets only
+        raise ValueError(
+            f"{problem} has soft targets: its weights settle where theta = t, and the log "
+            "rule it would extrapolate needs diverging weights (hard targets); remove it "
+            "from extrapolation.problems"
+        )
     # The same starts for every theta, apart from the trajectories stage's.
     x0 = starting_points(data.m, s["starts"], s["start_scale"], problem, "extrapolation", s["seed"])
     table, trace = neuron_experiment(

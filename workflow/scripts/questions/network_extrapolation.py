@@ -1,5 +1,6 @@
 """Open question 4 at scale, one job: log-rule jumps and the race on a network's flow."""
 
+from backprop_landscape.models.network_kernel import NetworkKernel
 from backprop_landscape.pipeline.io import read_table, write_table
 from backprop_landscape.pipeline.joblog import log_to_file
 from backprop_landscape.problems.problem import problem_from_frame
@@ -12,7 +13,7 @@ s = snakemake.params.settings
 problem, name = snakemake.wildcards.problem, snakemake.wildcards.network
 data = problem_from_frame(read_table(snakemake.input.problem), problem)
 net = nt.build_network(name, data.m)
-kernel = nt.NetworkKernel(net, data.A, net.code_targets(data.y))
+kernel = NetworkKernel(net, data.A, net.code_targets(data.y))
 test = (data.A_test, net.code_targets(data.y_test)) if data.n_test else None
 # The learning rate of the backprop trajectory job: the same starts, the same fraction.
 x0 = nt.initial_weights(net, s["starts"], s["init_scale"], problem, name, s["seed"])

@@ -1,7 +1,7 @@
 """Multistart descent, simulated annealing and basin hopping on one problem and theta:
 P(global minimum reached) against the number of evaluations."""
 
-from backprop_landscape.models.neuron import reduce_signs
+from backprop_landscape.models.neuron import reduce_problem
 from backprop_landscape.models.theta import get_theta
 from backprop_landscape.pipeline.io import read_table, write_table
 from backprop_landscape.pipeline.joblog import log_to_file
@@ -12,8 +12,8 @@ log = log_to_file(snakemake)
 s = dict(snakemake.params.settings)
 problem, theta_name = snakemake.wildcards.problem, snakemake.wildcards.theta
 data = problem_from_frame(read_table(snakemake.input.problem), problem)
-A_tilde, theta = reduce_signs(data.A, data.y), get_theta(theta_name)
-table = relaxation_experiment(A_tilde, theta, problem=problem, **s)
+(A_tilde, targets), theta = reduce_problem(data.A, data.y), get_theta(theta_name)
+table = relaxation_experiment(A_tilde, theta, problem=problem, targets=targets, **s)
 evals = table.attrs.pop("median_evals_to_global")
 write_table(table, snakemake.output.table, params={"problem": problem, "theta": theta_name, **s})
 first = table.iloc[0]

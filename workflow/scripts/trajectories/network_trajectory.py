@@ -1,5 +1,6 @@
 """Gradient flow (log time) or full-batch backprop of a network on a data set, every weight."""
 
+from backprop_landscape.models.network_kernel import NetworkKernel
 from backprop_landscape.pipeline.io import read_table, write_table
 from backprop_landscape.pipeline.joblog import log_to_file
 from backprop_landscape.problems.problem import problem_from_frame
@@ -10,7 +11,7 @@ s = snakemake.params.settings
 problem, name, method = (snakemake.wildcards[k] for k in ("problem", "network", "method"))
 data = problem_from_frame(read_table(snakemake.input.problem), problem)
 net = nt.build_network(name, data.m)
-kernel = nt.NetworkKernel(net, data.A, net.code_targets(data.y))
+kernel = NetworkKernel(net, data.A, net.code_targets(data.y))
 test = (data.A_test, net.code_targets(data.y_test)) if data.n_test else None
 # The same starts for both methods (and for the extrapolation job, which reads the flow).
 x0 = nt.initial_weights(net, s["starts"], s["init_scale"], problem, name, s["seed"])

@@ -1,6 +1,6 @@
 """Gradient flow (log time) or discrete backprop from seeded starts, for one problem and theta."""
 
-from backprop_landscape.models.neuron import reduce_signs
+from backprop_landscape.models.neuron import reduce_problem
 from backprop_landscape.models.theta import get_theta
 from backprop_landscape.pipeline.io import read_table, write_table
 from backprop_landscape.pipeline.joblog import log_to_file
@@ -17,16 +17,17 @@ log = log_to_file(snakemake)
 s = snakemake.params.settings
 problem, theta_name, method = (snakemake.wildcards[k] for k in ("problem", "theta", "method"))
 data = problem_from_frame(read_table(snakemake.input.problem), problem)
-A_tilde, theta = reduce_signs(data.A, data.y), get_theta(theta_name)
+(A_tilde, targets), theta = reduce_problem(data.A, data.y), get_theta(theta_name)
 # The same starts for both methods and every theta: they differ only in the dynamics.
 x0 = starting_points(data.m, s["starts"], s["start_scale"], problem, s["seed"])
 if method == "flow":
     grid = log_time_grid(s["t_max"], per_decade=s["per_decade"])
-    table = gradient_flow(A_tilde, x0, theta, t_eval=grid)
+    table = gradient_flow(A_tilde, x0, theta, t_eval=grid, targets=targets)
     log.info("solver: %s", table.attrs.get("solver"))
 else:
     steps = log_step_grid(s["backprop_steps"], per_decade=s["per_decade"])
-    table = backprop(A_tilde, x0, theta, s["backprop_eta"], s["backprop_steps"], record_steps=steps)
+    eta, n_steps = s["backprop_eta"], s["backprop_steps"]
+    table = backprop(A_tilde, x0, theta, eta, n_steps, record_steps=steps, targets=targets)
 table.attrs = {}
 write_table(table, snakemake.output.table, params={"problem": problem, "theta": theta_name, **s})
 log.info(
