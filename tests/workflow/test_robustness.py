@@ -50,6 +50,8 @@ SMALL_CONFIG = {
     "data_files": {},
     "trajectories": {**TINY_CONFIG["trajectories"], "n2m1_a": []},
     "xor": {**TINY_CONFIG["xor"], "seeds": 2, "epochs": 2000},
+    # no data files here, so the networks run on XOR only
+    "networks": {**TINY_CONFIG["networks"], "problems": ["xor"], "hidden": [1]},
 }
 
 

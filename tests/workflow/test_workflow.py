@@ -358,8 +358,8 @@ def test_no_job_logged_a_numpy_warning(finished_run):
 def test_bad_data_file_names_file_column_and_row(tmp_path):
     folder = copy_workflow(tmp_path / "wf")
     (folder / "bad.csv").write_text("u1,u2,y\n1,2,1\n3,oops,-1\n")
-    config = {**TINY_CONFIG, "data_files": {"bad": "bad.csv"}}
-    write_config(folder, config)
+    networks = {**TINY_CONFIG["networks"], "problems": ["xor"]}  # file/toy is not here
+    write_config(folder, {**TINY_CONFIG, "data_files": {"bad": "bad.csv"}, "networks": networks})
     result = snakemake(folder, "--cores", "1", "results/problems/file/bad.parquet")
     assert result.returncode != 0
     log = (folder / "results/logs/problems/file/bad.log").read_text()
@@ -382,6 +382,9 @@ def test_new_a_value_runs_only_new_jobs(finished_run):
         problem=2,  # type 2 and type 3 with a = 5
         critical_points_1d=4,  # those two problems times two thetas
         critical_points_table=1,
+        minima_table=1,  # every problem's minima, one-weight ones from the exact search
+        minima_counts=1,
+        minima_figure=2,  # the figures of the counts
         bifurcation_figure=1,
         summary=1,  # it quotes the critical-points table
         manifest=1,  # it lists every table
