@@ -368,6 +368,29 @@ def test_bad_data_file_names_file_column_and_row(tmp_path):
     assert not (folder / "results/problems/file/bad.parquet").exists()
 
 
+def test_bad_data_refused_at_the_door(tmp_path):
+    """A file named .parquet that is not Parquet stops the DAG; an all-zero input column
+    stops the file's problem job, and nothing is written."""
+    folder = copy_workflow(tmp_path / "wf")
+    (folder / "fake.parquet").write_text("u1,y\n1,1\n")
+    (folder / "zero.csv").write_text("u1,u2,y\n1,0,1\n2,0,-1\n")
+    networks = {**TINY_CONFIG["networks"], "problems": ["xor"]}  # file/toy is not here
+    fake = {**TINY_CONFIG, "data_files": {"fake": "fake.parquet"}, "networks": networks}
+    write_config(folder, fake)
+    result = snakemake(folder, "--dry-run", "--cores", "1")
+    assert result.returncode != 0
+    output = result.stderr + result.stdout
+    for word in ["fake.parquet", "not a readable Parquet file", "config data_files.fake"]:
+        assert word in output, output[-2000:]
+    write_config(folder, {**fake, "data_files": {"zero": "zero.csv"}})
+    result = snakemake(folder, "--cores", "1", "results/problems/file/zero.parquet")
+    assert result.returncode != 0
+    log = (folder / "results/logs/problems/file/zero.log").read_text()
+    for word in ["zero.csv", "column 'u2'", "zero in every row"]:
+        assert word in log, log[-2000:]
+    assert not (folder / "results/problems/file/zero.parquet").exists()
+
+
 def test_rerun_has_nothing_to_do(finished_run):
     assert planned_jobs(finished_run) == Counter()
 
