@@ -11,9 +11,9 @@ from backprop_landscape.minima.bands import (
     band_barriers,
     confirm_saddles,
     hessian_index,
+    near,
     network_model,
     neuron_model,
-    near,
     refine_saddles,
     relax_bands,
 )
