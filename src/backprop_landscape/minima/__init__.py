@@ -13,6 +13,10 @@ solve and refinement in ``levenberg``, classification and probing in ``probing``
 symmetry group and classes in ``symmetry``, and limits at infinity and plateaus of
 diverging runs in ``limits`` (:func:`analyse_limits`); ``networks``: the counts of
 stationary points by kind per (problem, network).
+
+Barriers: ``barriers`` (exact one-weight barriers, pairs, bands joined to faces at
+infinity, the disconnectivity graph and escape barriers), on the bands and saddles of
+``bands``.
 """
 
 from .._lazy import lazy_exports
@@ -45,6 +49,20 @@ __all__ = [
     "orbit_sizes",
     "symmetry_classes",
     "symmetry_distance",
+    "one_weight_barriers",
+    "select_pairs",
+    "neuron_barriers",
+    "network_barriers",
+    "disconnectivity",
+    "escape_barriers",
+    "global_minimum",
+    "band_barriers",
+    "relax_bands",
+    "refine_saddles",
+    "confirm_saddles",
+    "descend_points",
+    "neuron_model",
+    "network_model",
 ]
 __getattr__, __dir__ = lazy_exports(
     __name__,
@@ -76,5 +94,19 @@ __getattr__, __dir__ = lazy_exports(
         "orbit_sizes": ".symmetry",
         "symmetry_classes": ".symmetry",
         "symmetry_distance": ".symmetry",
+        "one_weight_barriers": ".barriers",
+        "select_pairs": ".barriers",
+        "neuron_barriers": ".barriers",
+        "network_barriers": ".barriers",
+        "disconnectivity": ".barriers",
+        "escape_barriers": ".barriers",
+        "global_minimum": ".barriers",
+        "band_barriers": ".bands",
+        "relax_bands": ".bands",
+        "refine_saddles": ".bands",
+        "confirm_saddles": ".bands",
+        "descend_points": ".bands",
+        "neuron_model": ".bands",
+        "network_model": ".bands",
     },
 )
