@@ -33,6 +33,7 @@ localrules:
     minima_table,
     bifurcation_table,
     minima_counts,
+    barriers_table,
     network_tables,
     growth_laws_table,
     implicit_bias_table,
@@ -54,6 +55,7 @@ localrules:
     extrapolation_figure,
     network_figure,
     scale_figure,
+    disconnectivity_figure,
 
 
 rule all:

@@ -606,3 +606,32 @@ def test_report_gathers_every_figure_with_its_caption(finished_run):
     result = snakemake(finished_run, "--report", "report.html", "--cores", "1")
     assert result.returncode == 0, result.stderr[-3000:]
     assert (finished_run / "report.html").stat().st_size > 100_000
+
+
+BARRIER_COLUMNS = ["problem", "model", "minimum_a", "minimum_b", "E_a", "E_b", "E_barrier"]
+
+
+def test_run_writes_barrier_tables(finished_run):
+    results = finished_run / "results"
+    barriers = read_table(results / "tables/barriers.parquet")
+    assert list(barriers.columns[: len(BARRIER_COLUMNS)]) == BARRIER_COLUMNS
+    assert {"saddle", "saddle_at_infinity", "confirmed", "method"} <= set(barriers.columns)
+    assert (barriers["E_barrier"] >= np.maximum(barriers["E_a"], barriers["E_b"]) - 1e-12).all()
+    # one weight, exact: the type-3 example's barrier is its finite maximum
+    critical = read_table(results / "tables/critical_points.parquet")
+    exact = barriers[(barriers["problem"] == "n2m1/type3_a10") & (barriers["model"] == "tanh")]
+    top = critical[(critical["problem"] == "n2m1/type3_a10") & (critical["theta"] == "tanh")]
+    peak = top.loc[(top["kind"] == "max") & ~top["at_infinity"], "E"].max()
+    assert len(exact) == 1 and exact["E_barrier"].iloc[0] == pytest.approx(peak, rel=1e-12)
+    # product/m2_a10 (tanh): E is a sum over blocks, so escaping a block's minimum at
+    # infinity costs that block's barrier, 4.51997 - 4 (the type-3 example's, above)
+    escape = read_table(results / "tables/escape.parquet")
+    product = escape[(escape["problem"] == "product/m2_a10") & (escape["model"] == "tanh")]
+    assert len(product) == 3 and (product["to_minimum"] >= 0).all()
+    assert product["delta_E"].min() == pytest.approx(peak - 4.0, rel=1e-6)
+    # networks: hard XOR has only minima at infinity (not joined); with decay, saddles
+    xor = barriers[barriers["problem"] == "xor"]
+    assert set(xor["model"]) <= {m for m in MODELS if "decay" in m}
+    assert xor["confirmed"].any() and (xor.loc[xor["confirmed"], "index"] == 1).all()
+    assert "### Escape" in (results / "summary.md").read_text()
+    assert (results / "figures/disconnectivity.png").stat().st_size > 0

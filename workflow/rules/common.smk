@@ -20,6 +20,7 @@ from backprop_landscape.pipeline.plan import (
     Plan,
     aggregate_path,
     alternatives,
+    barriers_path,
     bifurcation_path,
     extrapolation_path,
     figure_files,
@@ -71,7 +72,12 @@ def figure_outputs(name, caption, category, subcategory=None, **labels):
 
 
 DATA_FILES = dict(config.get("data_files") or {})
-PLAN = Plan(config, {f"file/{name}": file_width(name, path) for name, path in DATA_FILES.items()})
+try:
+    PLAN = Plan(
+        config, {f"file/{name}": file_width(name, path) for name, path in DATA_FILES.items()}
+    )
+except ConfigError as error:  # a cross-section rule only the plan can check
+    raise WorkflowError(str(error)) from None
 
 
 wildcard_constraints:

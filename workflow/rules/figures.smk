@@ -198,3 +198,23 @@ rule scale_figure:
         settings=PLAN.scale_settings("logrule"),
     script:
         "../scripts/figures/scale_figure.py"
+
+
+rule disconnectivity_figure:
+    input:
+        barriers=aggregate_path("barriers"),
+        minima=aggregate_path("minima"),
+    output:
+        **figure_outputs(
+            "disconnectivity", "disconnectivity_figure", "Local minima", figure="barriers"
+        ),
+    log:
+        "results/logs/figures/disconnectivity.log",
+    benchmark:
+        "results/benchmarks/figures/disconnectivity.tsv"
+    conda:
+        "../envs/backprop.yaml"
+    params:
+        panels=PLAN.disconnectivity_panels(),
+    script:
+        "../scripts/figures/disconnectivity_figure.py"

@@ -188,3 +188,65 @@ rule xor_limits:
         settings=PLAN.settings("xor", ["hidden"]),
     script:
         "../scripts/minima/xor_limits.py"
+
+
+rule barriers:
+    input:
+        problem=problem_path("{problem}"),
+        minima=minima_path("{problem}", "{model}"),
+    output:
+        table=barriers_path("{problem}", "{model}"),
+    log:
+        "results/logs/barriers/{problem}/{model}.log",
+    benchmark:
+        "results/benchmarks/barriers/{problem}/{model}.tsv"
+    wildcard_constraints:
+        model=alternatives(SCHEMA["$defs"]["theta"]["enum"]),
+    conda:
+        "../envs/backprop.yaml"
+    params:
+        settings=PLAN.settings("barriers", ["neighbours", "images"]),
+    script:
+        "../scripts/minima/barriers.py"
+
+
+rule network_barriers:
+    input:
+        problem=problem_path("{problem}"),
+        minima=network_path("{problem}", "{model}"),
+        limits=network_limits_path("{problem}", "{model}"),
+    output:
+        table=barriers_path("{problem}", "{model}"),
+    log:
+        "results/logs/barriers/{problem}/{model}.log",
+    benchmark:
+        "results/benchmarks/barriers/{problem}/{model}.tsv"
+    wildcard_constraints:
+        model=names.NETWORK_PATTERN,
+    conda:
+        "../envs/backprop.yaml"
+    params:
+        settings=PLAN.settings("barriers", ["neighbours", "images"]),
+    script:
+        "../scripts/minima/network_barriers.py"
+
+
+rule barriers_table:
+    input:
+        tables=[barriers_path(**job) for job in PLAN.barrier_jobs],
+        exact=[minima_path(**job) for job in PLAN.exact_minima_jobs],
+        minima=aggregate_path("minima"),
+    output:
+        table=aggregate_path("barriers"),
+        escape=aggregate_path("escape"),
+    log:
+        "results/logs/tables/barriers.log",
+    benchmark:
+        "results/benchmarks/tables/barriers.tsv"
+    conda:
+        "../envs/backprop.yaml"
+    params:
+        jobs=PLAN.barrier_jobs,
+        exact_jobs=PLAN.exact_minima_jobs,
+    script:
+        "../scripts/minima/barriers_table.py"

@@ -43,18 +43,8 @@ def leaf_positions(tree: pd.DataFrame) -> np.ndarray:
     return x
 
 
-def disconnectivity_figure(
-    tree: pd.DataFrame,
-    title: str = "",
-    paths: Iterable[str | Path] = (),
-    labels=None,
-):
-    """Draw the tree; save it to ``paths`` if any; return the figure.
-
-    ``labels`` (one per minimum, optional) are written under the leaves.
-    """
-    fig = new_figure(6.4, 4.8)
-    ax = fig.add_subplot()
+def draw_tree(ax, tree: pd.DataFrame, title: str = "", labels=None, legend: bool = True):
+    """Draw one tree on ``ax``; ``labels`` (one per minimum, optional) under the leaves."""
     E = tree["E"].to_numpy(dtype=float)
     parent = tree["parent"].to_numpy()
     leaf = tree["leaf"].to_numpy(bool)
@@ -62,20 +52,20 @@ def disconnectivity_figure(
     x = leaf_positions(tree)
     finite_E = E[np.isfinite(E)]
     span = float(np.ptp(finite_E)) if finite_E.size else 1.0
-    top = float(finite_E.max()) + 0.08 * max(span, 1e-12)
+    top = float(finite_E.max()) + 0.08 * max(span, 1e-12) if finite_E.size else 1.0
     for node in range(len(tree)):
         end = E[parent[node]] if parent[node] >= 0 else top
         ax.plot([x[node], x[node]], [E[node], end], color="0.3", lw=1.0)
         kids = tree["children"].iloc[node]
-        if kids:
+        if len(kids):
             ax.plot([x[kids[0]], x[kids[1]]], [E[node], E[node]], color="0.3", lw=1.0)
     ids = np.flatnonzero(leaf)
     glob = ids[np.argmin(E[ids])] if ids.size else None
     fin, inf = ids[~far[ids]], ids[far[ids]]
-    ax.plot(x[fin], E[fin], "o", color="C0", ms=6, label="finite minimum")
-    ax.plot(x[inf], E[inf], "o", mfc="white", mec="C1", ms=7, label="minimum at infinity")
+    ax.plot(x[fin], E[fin], "o", color="C0", ms=5, label="finite minimum")
+    ax.plot(x[inf], E[inf], "o", mfc="white", mec="C1", ms=6, label="minimum at infinity")
     if glob is not None:
-        ax.plot([x[glob]], [E[glob]], "*", color="C3", ms=14, label="global minimum")
+        ax.plot([x[glob]], [E[glob]], "*", color="C3", ms=12, label="global minimum")
     if labels is not None:
         for i in ids:
             ax.annotate(
@@ -88,7 +78,32 @@ def disconnectivity_figure(
             )
     ax.set_xticks([])
     ax.set_ylabel("E")
-    ax.set_title(title or "disconnectivity graph")
-    ax.legend(loc="best", fontsize=8)
+    ax.set_title(title or "disconnectivity graph", fontsize=9)
+    if legend:
+        ax.legend(loc="best", fontsize=7)
+
+
+def disconnectivity_figure(
+    tree: pd.DataFrame,
+    title: str = "",
+    paths: Iterable[str | Path] = (),
+    labels=None,
+):
+    """Draw one tree; save it to ``paths`` if any; return the figure."""
+    fig = new_figure(6.4, 4.8)
+    draw_tree(fig.add_subplot(), tree, title, labels)
+    save_figure(fig, paths)
+    return fig
+
+
+def disconnectivity_panels(trees, titles, paths: Iterable[str | Path] = ()):
+    """One panel per tree (up to four per row), the legend on the first; saved, returned."""
+    n = max(len(trees), 1)
+    cols = min(n, 4)
+    rows = -(-n // cols)
+    fig = new_figure(4.0 * cols, 3.4 * rows)
+    for k, (tree, title) in enumerate(zip(trees, titles, strict=True)):
+        draw_tree(fig.add_subplot(rows, cols, k + 1), tree, title, legend=k == 0)
+    fig.suptitle("Disconnectivity graphs: minima joined at their lowest barriers")
     save_figure(fig, paths)
     return fig

@@ -8,9 +8,9 @@ them (DESIGN.md).  Three sources, one table (:data:`BARRIER_COLUMNS`):
   the critical points strictly inside it (maxima, and tangencies) -- exact to the
   precision of :func:`critical1d.critical_points`.  A minimum at +-inf is the limit of
   the ray, and its barrier to the adjacent finite minimum is sup E on [x_min, inf): a
-  finite maximum when there is one inside; with none, the limit itself (``saddle`` =
-  "infinity").  Minima that are not adjacent are joined through the ones between: the
-  disconnectivity graph does that.
+  finite maximum when there is one inside; with none, the limit itself (``saddle``
+  empty, ``saddle_at_infinity`` True: the contract's "infinity").  Minima that are not
+  adjacent are joined through the ones between: the disconnectivity graph does that.
 * **m >= 2, neuron** (:func:`neuron_barriers`).  A band (:mod:`bands`) between the two
   points, its highest image refined to an index-1 saddle and confirmed by descending from
   it into both minima.  A minimum at infinity (a face: pattern sigma on the saturated rows
@@ -53,6 +53,7 @@ BARRIER_COLUMNS = [
     "E_b",
     "E_barrier",
     "saddle",
+    "saddle_at_infinity",
     "confirmed",
     "method",
 ]
@@ -83,7 +84,8 @@ def one_weight_barriers(critical: pd.DataFrame) -> pd.DataFrame:
     at +-inf).  One row per pair of minima adjacent on the line, columns
     :data:`BARRIER_COLUMNS`: ``minimum_a`` < ``minimum_b`` in x, numbered as the rows of
     :func:`critical1d.one_weight_minima` (sorted by E, then finite first); E_barrier the
-    largest E strictly between them, ``saddle`` its [x], or "infinity" when the largest is
+    largest E strictly between them, ``saddle`` its [x], or None (``saddle_at_infinity``)
+    when the largest is
     a limit at +-inf (only when no finite critical point lies between them);
     ``confirmed`` True, ``method`` "exact"; plus ``x_a``, ``x_b``.
     """
@@ -99,7 +101,7 @@ def one_weight_barriers(critical: pd.DataFrame) -> pd.DataFrame:
             E_barrier, saddle = float(E[top]), [float(x[top])]
         else:  # only a limit can lie between them: then one of the two is at infinity
             top = i if E[i] >= E[j] else j
-            E_barrier, saddle = float(E[top]), "infinity"
+            E_barrier, saddle = float(E[top]), None
         rows.append(
             {
                 "minimum_a": int(rank[k]),
@@ -108,6 +110,7 @@ def one_weight_barriers(critical: pd.DataFrame) -> pd.DataFrame:
                 "E_b": float(E[j]),
                 "E_barrier": E_barrier,
                 "saddle": saddle,
+                "saddle_at_infinity": saddle is None,
                 "confirmed": True,
                 "method": "exact",
                 "x_a": float(x[i]),
@@ -216,13 +219,16 @@ def neuron_barriers(
     pairs; ``minima`` and ``pairs`` are then not used).  Columns :data:`BARRIER_COLUMNS`
     (``method`` "band") plus ``index`` and ``grad_norm`` at the saddle, ``E_band`` (the
     highest image), ``E_ray`` (the sup of E along the rays beyond the ends on faces; -inf
-    for finite ends).  ``saddle`` is the refined point, or "infinity" when the ray's sup
+    for finite ends).  ``saddle`` is the refined point, or None (``saddle_at_infinity``)
+    when the ray's sup
     is above the band's barrier.  See the module doc for what is exact.
     """
     A = np.asarray(A_tilde, dtype=float)
     if A.shape[1] == 1:
         return one_weight_barriers(critical_points(A, theta, targets))
     pairs = select_pairs(minima, k) if pairs is None else np.asarray(pairs, dtype=np.int64)
+    if not len(pairs):  # fewer than two minima: nothing to join
+        return _empty_table()
     ends = _Ends(A, theta, minima.reset_index(drop=True), targets, depth)
     evaluate, hessian = neuron_model(A, theta, targets)
     a, b = pairs[:, 0], pairs[:, 1]
@@ -239,13 +245,23 @@ def neuron_barriers(
     return _table(minima, pairs, res, E_ray)
 
 
+BAND_COLUMNS = [*BARRIER_COLUMNS, "index", "grad_norm", "E_band", "E_ray"]
+
+
+def _empty_table() -> pd.DataFrame:
+    """The table of a job with no pair to join, with the band's columns and types."""
+    types = {"minimum_a": "int64", "minimum_b": "int64", "saddle": "object"}
+    types |= {"saddle_at_infinity": "bool", "confirmed": "bool", "method": "object"}
+    types |= {"index": "int64"}
+    return pd.DataFrame({c: pd.Series(dtype=types.get(c, "float64")) for c in BAND_COLUMNS})
+
+
 def _table(minima, pairs, res, E_ray) -> pd.DataFrame:
     E = minima["E"].to_numpy(dtype=float)
     a, b = pairs[:, 0], pairs[:, 1]
     ray_wins = E_ray > res["E_barrier"]
     saddle = [
-        "infinity" if w else [float(v) for v in s]
-        for w, s in zip(ray_wins, res["saddle"], strict=True)
+        None if w else [float(v) for v in s] for w, s in zip(ray_wins, res["saddle"], strict=True)
     ]
     table = pd.DataFrame(
         {
@@ -255,6 +271,7 @@ def _table(minima, pairs, res, E_ray) -> pd.DataFrame:
             "E_b": E[b],
             "E_barrier": np.maximum(res["E_barrier"], E_ray),
             "saddle": saddle,
+            "saddle_at_infinity": ray_wins,
             "confirmed": res["confirmed"] & ~ray_wins,
             "method": "band",
             "index": res["index"],
@@ -282,6 +299,8 @@ def network_barriers(net, U, y, minima: pd.DataFrame, pairs=None, k: int = 3, **
     pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
     if far.size and far[pairs].any():
         raise ValueError("network_barriers joins finite minima only")
+    if not len(pairs):  # fewer than two finite minima: nothing to join
+        return _empty_table()
     X = np.array(minima["x"].tolist(), dtype=float)
     evaluate, hessian = network_model(net, U, y)
     res = band_barriers(evaluate, hessian, X[pairs[:, 0]], X[pairs[:, 1]], **band)
@@ -396,3 +415,27 @@ def escape_barriers(minima: pd.DataFrame, barriers: pd.DataFrame) -> pd.DataFram
         )
     columns = ["minimum", "E_min", "at_infinity", "E_escape", "delta_E", "to_minimum"]
     return pd.DataFrame(rows, columns=[*columns, "basin_fraction"])
+
+
+def escape_table(minima: pd.DataFrame, barriers: pd.DataFrame, jobs) -> pd.DataFrame:
+    """:func:`escape_barriers` of every job (``{"problem", "model"}``) of two aggregates.
+
+    ``minima`` is minima.parquet (each job's minima in its own table's order, the order
+    that numbers ``minimum_a`` and ``minimum_b``), ``barriers`` the stacked barriers with
+    problem and model columns.  A job whose minima no barrier joins (one minimum, or only
+    minima at infinity of a network) keeps its non-global minima with NaN escapes.
+    """
+    frames = []
+    for job in jobs:
+        mine = (minima["problem"] == job["problem"]) & (minima["model"] == job["model"])
+        ours = (barriers["problem"] == job["problem"]) & (barriers["model"] == job["model"])
+        rows = escape_barriers(minima[mine].reset_index(drop=True), barriers[ours])
+        E_global = float(minima.loc[mine, "E"].min()) if mine.any() else np.nan
+        frames.append(rows.assign(problem=job["problem"], model=job["model"], E_global=E_global))
+    table = (
+        pd.concat(frames, ignore_index=True)
+        if frames
+        else escape_barriers(minima[:0], barriers[:0])
+    )
+    first = ["problem", "model"]
+    return table.reindex(columns=[*first, *(c for c in table.columns if c not in first)])

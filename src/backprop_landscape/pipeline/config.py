@@ -40,7 +40,7 @@ from ..problems.names import EXAMPLES, parse_problem
 
 # Sections that pick some of the studied thetas, and sections that name problems.
 SECTIONS_WITH_THETAS = ("minima", "relaxation", "extrapolation")
-SECTIONS_WITH_PROBLEMS = ("relaxation", "extrapolation", "networks")
+SECTIONS_WITH_PROBLEMS = ("relaxation", "extrapolation", "networks", "barriers")
 
 # The default min_points of logrule.growth.fit_growth (not imported: it brings scipy
 # into the DAG build; tests/unit/pipeline/test_config.py checks that the two agree).

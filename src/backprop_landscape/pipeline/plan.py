@@ -3,9 +3,8 @@
 The rule files (``workflow/rules/<stage>.smk``) hold rules only; what they share is
 computed here, where unit tests reach it without Snakemake:
 
-* one path function per kind of per-job table (:func:`minima_path` and so on), which the
-  rules use both as their output templates (called with ``"{wildcard}"`` strings) and to
-  list the inputs of the aggregates, so each path is written once;
+* the path functions of :mod:`.paths` (one per kind of per-job table), re-exported
+  here for the rule files;
 * :class:`Plan`, the sweep lists of each stage (which problems, which thetas, which
   jobs) and the settings each rule receives as ``params``.
 
@@ -20,10 +19,28 @@ import re
 from collections.abc import Iterable
 
 from ..problems.names import network_name, parse_problem, pattern_of, problem_name
+from .config import ConfigError
+from .paths import (  # re-exported: the rule files take them from here
+    aggregate_path,
+    barriers_path,
+    bifurcation_path,
+    extrapolation_path,
+    figure_files,
+    implicit_bias_path,
+    log_mode_path,
+    logrule_path,
+    minima_path,
+    network_limits_path,
+    network_path,
+    problem_path,
+    relaxation_path,
+    scale_figure_name,
+    trajectory_path,
+    trajectory_samples_path,
+)
 
 METHODS = ("flow", "backprop")
 XOR = {"problem": "xor", "theta": "logistic", "method": "backprop"}
-FORMATS = ("png", "pdf")
 # The aggregates the summary reads (results/tables/<name>.parquet).
 SUMMARY_TABLES = (
     "bifurcation",
@@ -37,6 +54,9 @@ SUMMARY_TABLES = (
     "extrapolation",
     "network_counts",
     "xor_limits",
+    "barriers",
+    "escape",
+    "minima",
 )
 # The aggregates of the networks' jobs (the counts are among SUMMARY_TABLES).
 NETWORK_TABLES = ("stationary_points", "network_limits")
@@ -57,76 +77,6 @@ LAW_KEYS = (
     "horizon",
     "per_decade",
 )
-
-
-# ---------------------------------------------------------------------------------------
-# Paths of the per-job tables, by stage
-# ---------------------------------------------------------------------------------------
-
-
-def problem_path(problem: str) -> str:
-    return f"results/problems/{problem}.parquet"
-
-
-def minima_path(problem: str, theta: str) -> str:
-    return f"results/minima/{problem}/{theta}.parquet"
-
-
-def network_path(problem: str, model: str) -> str:
-    """Every stationary point of the network ``model`` on ``problem``, by index."""
-    return minima_path(problem, model)
-
-
-def network_limits_path(problem: str, model: str) -> str:
-    """The limits at infinity and plateaus that the network's descents approach."""
-    return f"results/minima/{problem}/{model}_limits.parquet"
-
-
-def bifurcation_path(theta: str) -> str:
-    return f"results/bifurcation/{theta}.parquet"
-
-
-def trajectory_path(problem: str, theta: str, method: str) -> str:
-    return f"results/trajectories/{problem}/{theta}/{method}.parquet"
-
-
-def trajectory_samples_path(problem: str, network: str, method: str) -> str:
-    """Per-sample summaries of a network trajectory (E, norms, errors, margins)."""
-    return f"results/trajectories/{problem}/{network}/{method}_samples.parquet"
-
-
-def logrule_path(problem: str, theta: str, method: str) -> str:
-    return f"results/logrule/{problem}/{theta}/{method}.parquet"
-
-
-def log_mode_path(problem: str, network: str, method: str) -> str:
-    """The share of a network's weights in log mode, and D's quantiles, against t."""
-    return f"results/logrule/{problem}/{network}/{method}_log_mode.parquet"
-
-
-def implicit_bias_path(problem: str, theta: str, suffix: str = "") -> str:
-    return f"results/implicit_bias/{problem}/{theta}{suffix}.parquet"
-
-
-def relaxation_path(problem: str, theta: str) -> str:
-    return f"results/relaxation/{problem}/{theta}.parquet"
-
-
-def extrapolation_path(problem: str, theta: str, suffix: str = "") -> str:
-    return f"results/extrapolation/{problem}/{theta}{suffix}.parquet"
-
-
-def scale_figure_name(problem: str, network: str) -> str:
-    """Figure 5 at scale for one (problem, network): results/figures/scale/<problem>/<net>."""
-    return f"scale/{problem}/{network}"
-
-
-def aggregate_path(name: str) -> str:
-    return f"results/tables/{name}.parquet"
-
-
-def figure_files(names: Iterable[str]) -> list[str]:
-    return [f"results/figures/{name}.{ext}" for name in names for ext in FORMATS]
 
 
 def problem_spec(problem: str) -> dict:
@@ -267,6 +217,22 @@ class Plan:
             {"problem": p, "model": model}
             for p in self.network_problems
             for model in self.network_models
+        ]
+        # barriers between minima: one job per model of each listed problem
+        searched = {p: self.minima_thetas for p in self.minima_problems}
+        for p in self.network_problems:
+            searched[p] = [*searched.get(p, []), *self.network_models]
+        unknown = [p for p in config["barriers"]["problems"] if p not in searched]
+        if unknown:
+            raise ConfigError(
+                f"Bad config: invalid config value barriers.problems: {unknown[0]!r} has no minima "
+                "to join; list problems that minima or networks search (one-weight "
+                "problems get exact barriers without being listed)"
+            )
+        self.barrier_jobs = [
+            {"problem": p, "model": model}
+            for p in _unique(config["barriers"]["problems"])
+            for model in searched[p]
         ]
 
         # trajectories: the scalar example, the chosen type-3 examples (non-separable,
@@ -425,16 +391,26 @@ class Plan:
             return problem_name("n2m1", kind=2, a=figures["case2_a"])
         return problem_name("n2m1", kind=3, a=figures["case3_a"])
 
+    def disconnectivity_panels(self) -> list[dict]:
+        """The disconnectivity graphs drawn: the type-3 example of Figures 2 and 4 (exact),
+        then each listed problem with the first of minima.thetas, or with the first
+        network that has weight decay (whose minima are finite), else the first."""
+        theta = self.config["figures"]["paper_theta"]
+        theta = theta if theta in self.thetas else self.thetas[0]
+        panels = [{"problem": self.paper_figure_problem(2), "model": theta}]
+        decayed = [m for m in self.network_models if "_decay" in m] or self.network_models
+        chosen = {*self.minima_thetas[:1], *decayed[:1]}
+        return panels + [job for job in self.barrier_jobs if job["model"] in chosen]
+
     # -- what the run makes --------------------------------------------------------------
 
     def final_outputs(self) -> list[str]:
         """Everything ``rule all`` asks for."""
         figures = self.paper_figures + self.dynamics_figures + ["fig5_xor", "margin_angle"]
         figures += [*MINIMA_FIGURES, "relaxation", "extrapolation", "network_minima"]
+        figures += ["disconnectivity"]
         figures += ["bifurcation"] if self.has_type3 else []
-        outputs = [
-            aggregate_path(name) for name in (*self.summary_tables, *NETWORK_TABLES, "minima")
-        ]
+        outputs = [aggregate_path(name) for name in (*self.summary_tables, *NETWORK_TABLES)]
         outputs += [minima_path(p, theta) for p in self.one_weight_files for theta in self.thetas]
         outputs += figure_files(figures + self.scale_figures())
         outputs += ["results/summary.md"] if self.has_type3 else []
@@ -466,6 +442,7 @@ class Plan:
         tables += [minima_path(**job) for job in exact + self.exact_minima_jobs + self.minima_jobs]
         for job in self.network_jobs:
             tables += [network_path(**job), network_limits_path(**job)]
+        tables += [barriers_path(**job) for job in self.barrier_jobs]
         tables += [bifurcation_path(**job) for job in self.bifurcation_jobs]
         tables += [trajectory_path(**job) for job in self.trajectory_jobs]
         tables += [logrule_path(**job) for job in self.trajectory_jobs]

@@ -9,20 +9,9 @@ from __future__ import annotations
 import pandas as pd
 
 from ..minima.counts import prediction_table
-
-
-def _markdown(frame: pd.DataFrame, floatfmt: str = ".6g") -> str:
-    """A pipe table without the optional `tabulate` dependency."""
-    cells = [[_cell(v, floatfmt) for v in row] for row in frame.itertuples(index=False)]
-    header = "| " + " | ".join(map(str, frame.columns)) + " |"
-    rule = "|" + "|".join("---" for _ in frame.columns) + "|"
-    return "\n".join([header, rule] + ["| " + " | ".join(row) + " |" for row in cells])
-
-
-def _cell(value, floatfmt: str) -> str:
-    if isinstance(value, float):
-        return "NaN" if value != value else format(value, floatfmt)
-    return str(value)
+from .markdown import markdown_table as _markdown
+from .markdown import spread as _spread
+from .summary_escape import escape_section
 
 
 def bifurcation_section(bifurcation: pd.DataFrame) -> str:
@@ -67,12 +56,6 @@ def xor_section(seeds: pd.DataFrame) -> str:
         f"{solved} of {len(seeds)} seeds solve XOR (every |out - target| < 0.1); "
         f"{len(seeds) - solved} stall."
     )
-
-
-def _spread(values: pd.Series) -> str:
-    """Median and range over seeds: "9 (5-21)"."""
-    lo, mid, hi = values.min(), values.median(), values.max()
-    return f"{mid:.4g}" if lo == hi else f"{mid:.4g} ({lo:.4g}-{hi:.4g})"
 
 
 def minima_count_section(counts: pd.DataFrame) -> str:
@@ -479,4 +462,6 @@ def summary_markdown(tables: dict[str, pd.DataFrame], type3_a: float) -> str:
         parts.append(extrapolation_section(tables["extrapolation"]))
     if len(tables.get("scale_networks", ())):
         parts.append(scale_section(tables))
+    if len(tables.get("escape", ())):
+        parts.append(escape_section(tables["escape"], tables["minima"], tables.get("relaxation")))
     return "\n\n".join(parts) + "\n"

@@ -20,6 +20,7 @@ from backprop_landscape.minima.bands import (
 from backprop_landscape.minima.barriers import (
     disconnectivity,
     escape_barriers,
+    escape_table,
     network_barriers,
     neuron_barriers,
     one_weight_barriers,
@@ -81,7 +82,7 @@ def test_one_weight_barriers_are_the_maxima_between_minima(name, a):
         assert row.E_barrier >= max(row.E_a, row.E_b)
         sup, x_top = _brute_sup(A, theta, row.x_a, row.x_b)
         assert row.E_barrier == pytest.approx(sup, rel=1e-8)
-        if row.saddle != "infinity":
+        if not row.saddle_at_infinity:
             assert row.saddle[0] == pytest.approx(x_top, rel=1e-6, abs=1e-8)
 
 
@@ -324,3 +325,18 @@ def test_xor_band_saddle_is_a_stationary_point_of_index_one():
     assert matched.size  # some of the bands' saddles are among the search's points
     assert np.all(table["index"].to_numpy()[matched] == 1)
     assert np.allclose(table["E"].to_numpy()[matched], net.energy(S[rows >= 0], U, y), rtol=1e-9)
+
+
+def test_escape_table_reads_each_job_of_the_aggregates():
+    minima, barriers = _hand_made()
+    jobs = [{"problem": "p", "model": "tanh"}, {"problem": "q", "model": "net_h2_logistic"}]
+    both = pd.concat(
+        [minima.assign(**jobs[0]), minima.assign(**jobs[1]).iloc[:2]], ignore_index=True
+    )
+    # the second job has minima but no barrier (e.g. only minima at infinity)
+    table = escape_table(both, barriers.assign(**jobs[0]), jobs)
+    first = table[table["problem"] == "p"]
+    assert first["delta_E"].tolist() == [4.0, 1.0, 1.0] and (first["E_global"] == 0).all()
+    second = table[table["problem"] == "q"]
+    assert second["minimum"].tolist() == [1] and second["to_minimum"].tolist() == [-1]
+    assert np.isnan(second["delta_E"]).all()

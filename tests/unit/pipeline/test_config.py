@@ -327,6 +327,11 @@ def test_a_new_hidden_size_adds_exactly_its_network_jobs():
         for problem in DEFAULT["networks"]["problems"]
         for model in models
         for suffix in ("", "_limits")
+    } | {  # and the barriers of the new networks on the listed problems they search
+        f"results/barriers/{problem}/{model}.parquet"
+        for problem in DEFAULT["barriers"]["problems"]
+        if problem in DEFAULT["networks"]["problems"]
+        for model in models
     }
 
 
@@ -338,3 +343,24 @@ def test_network_and_neuron_minima_paths_never_meet():
     for job in default.network_jobs:
         assert re.fullmatch(NETWORK_PATTERN, job["model"])
         assert job["model"] not in DEFAULT["thetas"]
+
+
+def test_barriers_join_the_models_that_search_each_listed_problem():
+    networks = {
+        **DEFAULT["networks"],
+        "problems": ["xor"],
+        "hidden": [2],
+        "regimes": [{"target": 1, "decay": 0}],
+    }
+    p = plan(
+        barriers={**DEFAULT["barriers"], "problems": ["product/m3_a10", "xor"]}, networks=networks
+    )
+    assert p.barrier_jobs == [
+        *({"problem": "product/m3_a10", "model": t} for t in DEFAULT["minima"]["thetas"]),
+        {"problem": "xor", "model": "net_h2_logistic"},
+    ]
+    assert "results/barriers/xor/net_h2_logistic.parquet" in p.parquet_tables()
+    # the first panel is the exact type-3 example, then one model per listed problem
+    assert p.disconnectivity_panels()[0]["problem"] == "n2m1/type3_a10"
+    with pytest.raises(ConfigError, match=r"barriers.problems: 'product/m9_a10' has no minima"):
+        plan(barriers={**DEFAULT["barriers"], "problems": ["product/m9_a10"]})
