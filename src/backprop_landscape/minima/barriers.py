@@ -112,12 +112,13 @@ def one_weight_barriers(critical: pd.DataFrame) -> pd.DataFrame:
                 "saddle": saddle,
                 "saddle_at_infinity": saddle is None,
                 "confirmed": True,
+                "resolved": True,
                 "method": "exact",
                 "x_a": float(x[i]),
                 "x_b": float(x[j]),
             }
         )
-    return pd.DataFrame(rows, columns=[*BARRIER_COLUMNS, "x_a", "x_b"])
+    return pd.DataFrame(rows, columns=[*BARRIER_COLUMNS, "resolved", "x_a", "x_b"])
 
 
 # --------------------------------------------------------------------------------------
@@ -245,13 +246,14 @@ def neuron_barriers(
     return _table(minima, pairs, res, E_ray)
 
 
-BAND_COLUMNS = [*BARRIER_COLUMNS, "index", "grad_norm", "E_band", "E_ray"]
+BAND_COLUMNS = [*BARRIER_COLUMNS, "resolved", "index", "grad_norm", "E_band", "E_ray"]
 
 
 def _empty_table() -> pd.DataFrame:
     """The table of a job with no pair to join, with the band's columns and types."""
     types = {"minimum_a": "int64", "minimum_b": "int64", "saddle": "object"}
     types |= {"saddle_at_infinity": "bool", "confirmed": "bool", "method": "object"}
+    types |= {"resolved": "bool"}
     types |= {"index": "int64"}
     return pd.DataFrame({c: pd.Series(dtype=types.get(c, "float64")) for c in BAND_COLUMNS})
 
@@ -263,13 +265,22 @@ def _table(minima, pairs, res, E_ray) -> pd.DataFrame:
     saddle = [
         None if w else [float(v) for v in s] for w, s in zip(ray_wins, res["saddle"], strict=True)
     ]
+    E_barrier = np.maximum(res["E_barrier"], E_ray)
+    # A true barrier lies above both (strict) minima.  An unconfirmed band whose highest
+    # image is no higher than its upper end did not resolve the barrier: its images are
+    # too far apart near that end (e.g. a power-tail minimum at |x| ~ 1e4 joined to one
+    # near the origin), and E between images may rise above them.  Such a pair says
+    # nothing about the barrier; it is kept, with E_barrier NaN, resolved False.
+    top = np.maximum(E[a], E[b])
+    resolved = res["confirmed"] | (E_barrier > top + 1e-9 * (1.0 + np.abs(top)))
     table = pd.DataFrame(
         {
             "minimum_a": a,
             "minimum_b": b,
             "E_a": E[a],
             "E_b": E[b],
-            "E_barrier": np.maximum(res["E_barrier"], E_ray),
+            "E_barrier": np.where(resolved, E_barrier, np.nan),
+            "resolved": resolved,
             "saddle": saddle,
             "saddle_at_infinity": ray_wins,
             "confirmed": res["confirmed"] & ~ray_wins,
@@ -339,8 +350,9 @@ def disconnectivity(minima: pd.DataFrame, barriers: pd.DataFrame) -> pd.DataFram
         {"node": i, "E": E_min[i], "leaf": True, "children": [], "members": [i], "parent": -1}
         for i in range(n)
     ]
-    order = np.argsort(barriers["E_barrier"].to_numpy(dtype=float), kind="stable")
-    for r in order:
+    heights = barriers["E_barrier"].to_numpy(dtype=float)
+    order = np.argsort(heights, kind="stable")
+    for r in order[np.isfinite(heights[order])]:  # an unresolved band (NaN) joins nothing
         row = barriers.iloc[r]
         a, b = find(int(row["minimum_a"])), find(int(row["minimum_b"]))
         if a == b:

@@ -463,5 +463,8 @@ def summary_markdown(tables: dict[str, pd.DataFrame], type3_a: float) -> str:
     if len(tables.get("scale_networks", ())):
         parts.append(scale_section(tables))
     if len(tables.get("escape", ())):
-        parts.append(escape_section(tables["escape"], tables["minima"], tables.get("relaxation")))
+        escape = escape_section(
+            tables["escape"], tables["minima"], tables["barriers"], tables.get("relaxation")
+        )
+        parts.append(escape)
     return "\n\n".join(parts) + "\n"

@@ -16,11 +16,12 @@ from .markdown import markdown_table as _markdown
 from .markdown import spread as _spread
 
 
-def _jobs(escape: pd.DataFrame, minima: pd.DataFrame) -> pd.DataFrame:
-    """One row per (problem, model): minima, spurious ones, delta_E and the trapped share."""
+def _jobs(escape: pd.DataFrame, minima: pd.DataFrame, barriers: pd.DataFrame) -> pd.DataFrame:
+    """One row per (problem, model): minima, pairs, spurious minima, delta_E, trapped."""
     rows = []
     for (problem, model), group in escape.groupby(["problem", "model"], sort=False):
         n = int(((minima["problem"] == problem) & (minima["model"] == model)).sum())
+        pairs = barriers[(barriers["problem"] == problem) & (barriers["model"] == model)]
         joined = group[group["to_minimum"] >= 0]
         depth = group["E_min"] - group["E_global"]
         rows.append(
@@ -28,6 +29,9 @@ def _jobs(escape: pd.DataFrame, minima: pd.DataFrame) -> pd.DataFrame:
                 "problem": problem,
                 "model": model,
                 "minima": n,
+                "pairs": len(pairs),
+                "confirmed": int(pairs["confirmed"].sum()),
+                "unresolved": int((~pairs["resolved"].astype(bool)).sum()),
                 "spurious": len(group),
                 "joined": len(joined),
                 "delta_E": _spread(joined["delta_E"]) if len(joined) else "-",
@@ -40,7 +44,9 @@ def _jobs(escape: pd.DataFrame, minima: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def escape_section(escape: pd.DataFrame, minima: pd.DataFrame, relaxation=None) -> str:
+def escape_section(
+    escape: pd.DataFrame, minima: pd.DataFrame, barriers: pd.DataFrame, relaxation=None
+) -> str:
     """The escape section: band jobs, exact one-weight problems, and open question 3."""
     exact = minima.loc[minima["search"] == "exact", ["problem", "model"]].drop_duplicates()
     is_exact = escape.set_index(["problem", "model"]).index.isin(
@@ -55,9 +61,12 @@ def escape_section(escape: pd.DataFrame, minima: pd.DataFrame, relaxation=None) 
         "minimum's height above the global one; trapped is the share of starts whose "
         "descent ends in a non-global minimum; spurious minima that no computed barrier "
         "joins to a lower one (a network's minima at infinity are not joined) count in "
-        "spurious but not in joined.  Median (range):"
+        "spurious but not in joined.  Pairs: bands run (each minimum with its nearest "
+        "few and the global one), confirmed: their index-1 saddles confirmed by descents "
+        "into both minima, unresolved: bands whose highest image was an end (too sparse "
+        "to see the barrier; they join nothing).  Median (range):"
     ]
-    bands = _jobs(escape[~is_exact], minima)
+    bands = _jobs(escape[~is_exact], minima, barriers)
     if len(bands):
         parts.append(_markdown(bands, ".3g"))
     one = escape[is_exact]

@@ -340,3 +340,32 @@ def test_escape_table_reads_each_job_of_the_aggregates():
     second = table[table["problem"] == "q"]
     assert second["minimum"].tolist() == [1] and second["to_minimum"].tolist() == [-1]
     assert np.isnan(second["delta_E"]).all()
+
+
+def test_an_unresolved_band_joins_nothing():
+    minima, barriers = _hand_made()
+    barriers = barriers.assign(E_barrier=[5.0, np.nan, 4.0, 10.0])  # 1-2 not resolved
+    tree = disconnectivity(minima, barriers)
+    assert tree[~tree["leaf"]]["E"].tolist() == [4.0, 5.0, 10.0]
+    esc = escape_barriers(minima, barriers)
+    assert esc.set_index("minimum").loc[2, "E_escape"] == 10.0  # over 3, then 0
+
+
+def test_a_band_no_higher_than_its_ends_is_unresolved():
+    # the band's bookkeeping (barriers._table) on two bands between minima E = 1 and 2:
+    # an unconfirmed one whose top is its upper end (images too sparse) resolves nothing;
+    # an unconfirmed one above both ends, and a confirmed one, keep their barrier
+    from backprop_landscape.minima.barriers import _table
+
+    minima = pd.DataFrame({"E": [1.0, 2.0]})
+    res = {
+        "E_barrier": np.array([2.0, 2.5, 2.0 + 1e-3]),
+        "saddle": np.zeros((3, 2)),
+        "confirmed": np.array([False, False, True]),
+        "index": np.array([0, 2, 1]),
+        "grad_norm": np.zeros(3),
+        "E_band": np.array([2.0, 2.5, 2.0 + 1e-3]),
+    }
+    table = _table(minima, np.array([[0, 1]] * 3), res, np.full(3, -np.inf))
+    assert table["resolved"].tolist() == [False, True, True]
+    assert np.isnan(table["E_barrier"].iloc[0]) and table["E_barrier"].iloc[1] == 2.5

@@ -239,3 +239,47 @@ def test_scale_section_reads_the_network_tables():
     assert "| 100 | 100 | 0.9 | 0 | 0 |" in text  # jumps improve from t0 = 100 on
     assert "| 9.9e+06 | True | 4 | 2.48e+06 | 3 | 1 |" in text
     assert "| stopped | 10 | 0 | 2 | 0.0667 | -1 | 3 | 0.3 | 0.967 |" in text
+
+
+def test_escape_section_per_job_per_theta_and_beside_annealing():
+    from backprop_landscape.pipeline.summary_escape import escape_section
+
+    job = {"problem": "product/m2_a10", "model": "tanh"}
+    one = {"problem": "n2m1/type3_a10", "model": "tanh"}
+    minima = pd.DataFrame(
+        [
+            {**job, "theta": "tanh", "search": "multistart", "E": E}
+            for E in (2.5, 5.3, 5.3, 8.0)
+        ]
+        + [{**one, "theta": "tanh", "search": "exact", "E": E} for E in (1.3, 4.0)]
+    )
+    escape = pd.DataFrame(
+        {
+            "problem": [job["problem"]] * 3 + [one["problem"]],
+            "model": "tanh",
+            "minimum": [1, 2, 3, 1],
+            "E_min": [5.3, 5.3, 8.0, 4.0],
+            "E_escape": [5.8, 5.8, 8.5, 4.52],
+            "delta_E": [0.5, 0.5, 0.5, 0.52],
+            "to_minimum": [0, 0, 1, 0],
+            "basin_fraction": [0.2, 0.2, 0.1, 0.33],
+            "E_global": [2.5, 2.5, 2.5, 1.3],
+        }
+    )
+    barriers = pd.DataFrame(
+        {**job, "confirmed": [True, True, False], "resolved": [True, True, False]}
+    )
+    relaxation = pd.DataFrame(
+        {
+            **job,
+            "theta": "tanh",
+            "budget": 3000,
+            "method": ["multistart", "annealing"],
+            "p_global": [0.9, 1.0],
+        }
+    ).drop(columns="model")
+    text = escape_section(escape, minima, barriers, relaxation)
+    # minima 4, pairs 3 (2 confirmed, 1 unresolved), 3 spurious all joined, trapped 0.5
+    assert "| product/m2_a10 | tanh | 4 | 3 | 2 | 1 | 3 | 3 | 0.5 |" in text
+    assert "| tanh | 1 | 1 | 0.52 | 0.33 |" in text  # the exact one-weight problem
+    assert "| product/m2_a10 | tanh | 3 | 0.5 | 0.5 | 3000 | 0.9 | 1 |" in text
