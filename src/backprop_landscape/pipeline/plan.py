@@ -393,12 +393,14 @@ class Plan:
 
     def disconnectivity_panels(self) -> list[dict]:
         """The disconnectivity graphs drawn: the type-3 example of Figures 2 and 4 (exact),
-        then each listed problem with the first of minima.thetas, or with the first
-        network that has weight decay (whose minima are finite), else the first."""
+        then each listed problem with the first of minima.thetas, or with a network that
+        has weight decay (whose minima are finite; Figure 5's size if there is one)."""
         theta = self.config["figures"]["paper_theta"]
         theta = theta if theta in self.thetas else self.thetas[0]
         panels = [{"problem": self.paper_figure_problem(2), "model": theta}]
         decayed = [m for m in self.network_models if "_decay" in m] or self.network_models
+        figure5 = f"net_h{self.config['xor']['hidden']}_"  # Figure 5's size first
+        decayed = sorted(decayed, key=lambda m: not m.startswith(figure5))
         chosen = {*self.minima_thetas[:1], *decayed[:1]}
         return panels + [job for job in self.barrier_jobs if job["model"] in chosen]
 
