@@ -16,6 +16,14 @@ from .markdown import markdown_table as _markdown
 from .markdown import spread as _spread
 
 
+def _new_saddles(pairs: pd.DataFrame) -> str:
+    """Confirmed saddles of a network's bands that the stationary search had not found."""
+    if "stationary_row" not in pairs or pairs["stationary_row"].isna().all():
+        return "-"  # a neuron: no stationary search to compare with
+    rows = pairs["stationary_row"].fillna(-1).to_numpy()
+    return str(int((pairs["confirmed"].to_numpy(bool) & (rows < 0)).sum()))
+
+
 def _jobs(escape: pd.DataFrame, minima: pd.DataFrame, barriers: pd.DataFrame) -> pd.DataFrame:
     """One row per (problem, model): minima, pairs, spurious minima, delta_E, trapped."""
     rows = []
@@ -32,6 +40,7 @@ def _jobs(escape: pd.DataFrame, minima: pd.DataFrame, barriers: pd.DataFrame) ->
                 "pairs": len(pairs),
                 "confirmed": int(pairs["confirmed"].sum()),
                 "unresolved": int((~pairs["resolved"].astype(bool)).sum()),
+                "new_saddles": _new_saddles(pairs),
                 "spurious": len(group),
                 "joined": len(joined),
                 "delta_E": _spread(joined["delta_E"]) if len(joined) else "-",
@@ -64,7 +73,9 @@ def escape_section(
         "spurious but not in joined.  Pairs: bands run (each minimum with its nearest "
         "few and the global one), confirmed: their index-1 saddles confirmed by descents "
         "into both minima, unresolved: bands whose highest image was an end (too sparse "
-        "to see the barrier; they join nothing).  Median (range):"
+        "to see the barrier; they join nothing), new_saddles: a network's confirmed "
+        "saddles that are not among its stationary search's classes (that search's "
+        "saddle counts are lower bounds).  Median (range):"
     ]
     bands = _jobs(escape[~is_exact], minima, barriers)
     if len(bands):

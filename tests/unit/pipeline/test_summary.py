@@ -247,10 +247,7 @@ def test_escape_section_per_job_per_theta_and_beside_annealing():
     job = {"problem": "product/m2_a10", "model": "tanh"}
     one = {"problem": "n2m1/type3_a10", "model": "tanh"}
     minima = pd.DataFrame(
-        [
-            {**job, "theta": "tanh", "search": "multistart", "E": E}
-            for E in (2.5, 5.3, 5.3, 8.0)
-        ]
+        [{**job, "theta": "tanh", "search": "multistart", "E": E} for E in (2.5, 5.3, 5.3, 8.0)]
         + [{**one, "theta": "tanh", "search": "exact", "E": E} for E in (1.3, 4.0)]
     )
     escape = pd.DataFrame(
@@ -280,6 +277,6 @@ def test_escape_section_per_job_per_theta_and_beside_annealing():
     ).drop(columns="model")
     text = escape_section(escape, minima, barriers, relaxation)
     # minima 4, pairs 3 (2 confirmed, 1 unresolved), 3 spurious all joined, trapped 0.5
-    assert "| product/m2_a10 | tanh | 4 | 3 | 2 | 1 | 3 | 3 | 0.5 |" in text
+    assert "| product/m2_a10 | tanh | 4 | 3 | 2 | 1 | - | 3 | 3 | 0.5 |" in text
     assert "| tanh | 1 | 1 | 0.52 | 0.33 |" in text  # the exact one-weight problem
     assert "| product/m2_a10 | tanh | 3 | 0.5 | 0.5 | 3000 | 0.9 | 1 |" in text
