@@ -30,11 +30,11 @@ from functools import lru_cache
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import brentq
 
 from ..models.neuron import energy, ray_limit
 from ..models.tails import dominance_onset, dominance_start, energy_tail
 from ..models.theta import Theta
+from ..roots import brentq  # scipy's Brent without importing scipy.optimize
 from .kernels import saturation_threshold
 from .starts import R_MAX, R_MIN, one_weight_start_mass
 

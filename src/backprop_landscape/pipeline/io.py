@@ -14,10 +14,13 @@ import os
 import subprocess
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+
+if TYPE_CHECKING:  # pandas costs 0.3 s per job; a job that writes arrays never loads it
+    import pandas as pd
 
 from .. import __version__
 
@@ -47,9 +50,23 @@ def provenance(params: dict) -> dict:
 
 def write_table(df: pd.DataFrame, path, params: dict | None = None) -> None:
     """Write ``df`` to ``path`` as Parquet with provenance metadata, atomically."""
+    _write(pa.Table.from_pandas(df, preserve_index=False), path, params)
+
+
+def write_columns(columns: dict, path, params: dict | None = None) -> None:
+    """Write named arrays (numpy or pyarrow) as :func:`write_table` would write their frame.
+
+    For jobs that build their table from arrays and need nothing else from pandas.  The
+    file holds no pandas metadata, which changes nothing on reading back: a default
+    RangeIndex, the same columns and dtypes (a pyarrow dictionary array reads as a
+    pandas Categorical), no attrs.
+    """
+    _write(pa.table(columns), path, params)
+
+
+def _write(table: pa.Table, path, params: dict | None) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    table = pa.Table.from_pandas(df, preserve_index=False)
     info = json.dumps(provenance(params or {}), sort_keys=True, default=_jsonable)
     table = table.replace_schema_metadata({**(table.schema.metadata or {}), METADATA_KEY: info})
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")

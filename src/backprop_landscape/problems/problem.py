@@ -82,6 +82,26 @@ def problem_to_frame(problem: Problem):
     return frame
 
 
+def problem_to_columns(problem: Problem) -> dict:
+    """The columns of :func:`problem_to_frame` as arrays, for writing without pandas.
+
+    ``split`` is a pyarrow dictionary array (int8 codes, categories train, test): the type
+    pyarrow gives the frame's Categorical, so both write the same Parquet columns.
+    """
+    A, y = problem.A, target_array(problem.y)
+    if problem.A_test is not None:
+        A = np.concatenate([A, problem.A_test])
+        y = np.concatenate([y, target_array(problem.y_test)])
+    columns = {f"u{j + 1}": np.ascontiguousarray(A[:, j], dtype=float) for j in range(problem.m)}
+    columns["y"] = y
+    if problem.A_test is not None:
+        import pyarrow as pa  # here: the Snakefile imports this module
+
+        codes = np.repeat(np.arange(len(SPLITS), dtype=np.int8), [problem.n, problem.n_test])
+        columns["split"] = pa.DictionaryArray.from_arrays(codes, list(SPLITS))
+    return columns
+
+
 def problem_from_frame(frame, name: str, meta: dict | None = None) -> Problem:
     """The problem of a table: training rows as A, y; held-out rows (``split``) apart."""
     inputs = [c for c in frame.columns if INPUT_COLUMN.match(str(c))]
