@@ -82,6 +82,17 @@ def read_table(path) -> pd.DataFrame:
     return pq.read_table(path).to_pandas()
 
 
+def read_columns(path) -> dict:
+    """A Parquet table as named numpy arrays, without pandas (dictionary columns decoded)."""
+    table = pq.read_table(path)
+    return {
+        name: column.to_numpy()
+        if not pa.types.is_dictionary(column.type)
+        else column.cast(column.type.value_type).to_numpy()
+        for name, column in zip(table.column_names, table.columns, strict=True)
+    }
+
+
 def read_provenance(path) -> dict:
     """The provenance dict stored in a table's metadata ({} if there is none)."""
     metadata = pq.read_schema(path).metadata or {}

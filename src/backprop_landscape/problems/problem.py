@@ -115,3 +115,22 @@ def problem_from_frame(frame, name: str, meta: dict | None = None) -> Problem:
         raise ValueError(f"problem {name}: unknown split {unknown[0]!r} (train or test)")
     train, test = split == "train", split == "test"
     return Problem(name, A[train], y[train], dict(meta or {}), A[test], y[test])
+
+
+def problem_from_columns(columns: dict, name: str, meta: dict | None = None) -> Problem:
+    """:func:`problem_from_frame` for named numpy arrays (``pipeline.io.read_columns``).
+
+    A is built column by column (C order): the same values as the frame's, not always the
+    same memory layout, which only a one-weight problem (n x 1) is indifferent to.
+    """
+    inputs = [c for c in columns if INPUT_COLUMN.match(str(c))]
+    A = np.column_stack([np.asarray(columns[c], dtype=float) for c in inputs])
+    y = target_array(np.asarray(columns["y"]))
+    if "split" not in columns:
+        return Problem(name, A, y, dict(meta or {}))
+    split = np.asarray(columns["split"]).astype(str)
+    unknown = sorted(set(split) - set(SPLITS))
+    if unknown:
+        raise ValueError(f"problem {name}: unknown split {unknown[0]!r} (train or test)")
+    train, test = split == "train", split == "test"
+    return Problem(name, A[train], y[train], dict(meta or {}), A[test], y[test])
