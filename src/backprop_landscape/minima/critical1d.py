@@ -283,13 +283,13 @@ def critical_point_columns(A_tilde, theta: Theta, targets=None) -> dict:
 
     ``kind`` is a pyarrow large_string array, the type pyarrow gives the frame's column.
     """
-    import pyarrow as pa  # here: the Snakefile imports the minima stage
+    from ..arrow import array  # here: the Snakefile imports the minima stage
 
     rows = _critical_rows(A_tilde, theta, targets)
     return {
         "x": np.array([row["x"] for row in rows], dtype=float),
         "E": np.array([row["E"] for row in rows], dtype=float),
-        "kind": pa.array([row["kind"] for row in rows], type=pa.large_string()),
+        "kind": array([str(row["kind"]) for row in rows]),
         "at_infinity": np.array([row["at_infinity"] for row in rows], dtype=bool),
     }
 

@@ -22,7 +22,7 @@ import pyarrow.parquet as pq
 if TYPE_CHECKING:  # pandas costs 0.3 s per job; a job that writes arrays never loads it
     import pandas as pd
 
-from .. import __version__
+from .. import __version__, arrow
 
 METADATA_KEY = b"backprop_landscape"
 
@@ -61,7 +61,9 @@ def write_columns(columns: dict, path, params: dict | None = None) -> None:
     RangeIndex, the same columns and dtypes (a pyarrow dictionary array reads as a
     pandas Categorical), no attrs.
     """
-    _write(pa.table(columns), path, params)
+    names = list(columns)
+    table = pa.Table.from_arrays([arrow.array(columns[n]) for n in names], names=names)
+    _write(table, path, params)
 
 
 def _write(table: pa.Table, path, params: dict | None) -> None:

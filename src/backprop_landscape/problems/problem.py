@@ -95,10 +95,10 @@ def problem_to_columns(problem: Problem) -> dict:
     columns = {f"u{j + 1}": np.ascontiguousarray(A[:, j], dtype=float) for j in range(problem.m)}
     columns["y"] = y
     if problem.A_test is not None:
-        import pyarrow as pa  # here: the Snakefile imports this module
+        from ..arrow import dictionary  # here: the Snakefile imports this module
 
         codes = np.repeat(np.arange(len(SPLITS), dtype=np.int8), [problem.n, problem.n_test])
-        columns["split"] = pa.DictionaryArray.from_arrays(codes, list(SPLITS))
+        columns["split"] = dictionary(codes, SPLITS)
     return columns
 
 
