@@ -12,7 +12,10 @@
   against ``python -c pass``; ours - baseline is the package's import floor.
 * ``script_<rule>``: the top-level imports of the script of each frequent rule of the
   default run (the lines ``import``/``from`` at the head of the script), best of 3,
-  against ``python -c pass``; the note lists the heavy packages the imports load.
+  against ``python -c pass``; the note lists the heavy packages the imports load.  What a
+  job imports later, inside the functions it calls (``pa.array`` imports pandas, for one),
+  is not in these figures: the workflow's ``job_fixed_cost`` and the per-rule CPU of
+  ``workflow_cpu`` (bench_workflow.py) are the measures of a whole job.
 
 Every subprocess gets ``PYTHONPATH=<this checkout>/src`` and one BLAS thread.
 """
