@@ -25,7 +25,6 @@ import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.optimize import OptimizeWarning, curve_fit
 
 from ..models.theta import Tail
 
@@ -366,6 +365,8 @@ def _fit_bounded(t: np.ndarray, w: np.ndarray) -> LawFit:
     stderr, at_start = math.inf, True
     with warnings.catch_warnings():
         # A flat series leaves r undetermined: the covariance is then reported as inf.
+        from scipy.optimize import OptimizeWarning, curve_fit  # lazy: most jobs never solve one
+
         warnings.simplefilter("ignore", OptimizeWarning)
         try:
             popt, pcov = curve_fit(

@@ -17,7 +17,6 @@ so a second minimum also exists, mirrored at -inf or negative x, for a < 1 / a*.
 from __future__ import annotations
 
 import numpy as np
-from scipy.optimize import root
 
 from ..models.neuron import gradient, hessian
 from ..models.tails import limit_is_minimum
@@ -95,6 +94,8 @@ def type3_bifurcation(theta: Theta, rtol: float = 1e-6) -> dict:
     finite = critical_points(_type3(hi), theta).query("not at_infinity")
     newest = finite["x"].to_numpy()[-2:]  # the maximum and the new minimum, about to merge
     guess = [float(newest.mean()), float(np.log(hi))]
+    from scipy.optimize import root  # lazy: most jobs never solve one
+
     solution = root(_fold_system(theta), guess, method="hybr", options={"xtol": 1e-13})
     x_fold, a_star = float(solution.x[0]), float(np.exp(solution.x[1]))
     # hybr may stop at "no further improvement" on the last ulps; judge by the residual

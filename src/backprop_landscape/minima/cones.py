@@ -20,7 +20,6 @@ the batch cannot certify goes to HiGHS.
 from __future__ import annotations
 
 import numpy as np
-from scipy.optimize import linprog
 
 from ..models.theta import Theta
 from .lp import LP_TOL, LPBlocks, solve_lp_batch, solve_lp_blocks
@@ -329,6 +328,8 @@ def _highs_margin(A, sigma, i, plus):
     """psi_i of :func:`face_margins` by HiGHS, without a box: (psi, minimiser)."""
     g = sigma[:, None] * A
     sat, free = sigma != 0, sigma == 0
+    from scipy.optimize import linprog  # lazy: most jobs never solve one
+
     res = linprog(
         g[i],
         A_ub=-g[sat],
@@ -407,6 +408,8 @@ def static_rows(A_tilde, sigma) -> np.ndarray:
     G = np.zeros((k, m + k))
     G[:, :m] = -(sigma[sat, None] * A[sat])
     G[np.arange(k), m + np.arange(k)] = 1.0
+    from scipy.optimize import linprog  # lazy: most jobs never solve one
+
     res = linprog(
         np.r_[np.zeros(m), -np.ones(k)],
         A_ub=G,

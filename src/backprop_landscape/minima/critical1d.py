@@ -27,16 +27,19 @@ Method
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
-from scipy.optimize import brentq
 
 from ..models.neuron import energy, ray_limit
 from ..models.tails import dominance_onset, dominance_start, energy_tail
 from ..models.theta import Theta
+from ..roots import brentq  # scipy's Brent without importing scipy.optimize
 from .kernels import saturation_threshold
 from .starts import R_MAX, R_MIN, one_weight_start_mass
+
+if TYPE_CHECKING:  # pandas is imported where a frame is built: see critical_point_columns
+    import pandas as pd
 
 JUMP_PROBE = 1e-300  # one-sided probe of theta'' at its jump (softsign)
 RESOLUTION = 1e-9  # roots closer than this (relative to max(1/max|s|, |x|)) count as one
@@ -242,6 +245,15 @@ def critical_points(A_tilde, theta: Theta, targets=None) -> pd.DataFrame:
     Returns columns x, E, kind ("min", "max" or "inflection"), at_infinity; sorted by x,
     with rows x = -inf and x = +inf whose E is the limit and whose kind comes from the tails.
     """
+    import pandas as pd  # here: the critical_points_1d job writes columns without pandas
+
+    return pd.DataFrame(_critical_rows(A_tilde, theta, targets), columns=COLUMNS)
+
+
+COLUMNS = ["x", "E", "kind", "at_infinity"]
+
+
+def _critical_rows(A_tilde, theta: Theta, targets=None) -> list[dict]:
     A_tilde = np.asarray(A_tilde, dtype=float)
     if A_tilde.ndim != 2 or A_tilde.shape[1] != 1:
         raise ValueError(f"critical_points needs an n x 1 matrix; got shape {A_tilde.shape}")
@@ -263,7 +275,23 @@ def critical_points(A_tilde, theta: Theta, targets=None) -> pd.DataFrame:
         for (x, k), e in zip(roots, energies, strict=True)
     ]
     rows.append({"x": np.inf, "E": ends[np.inf][1], "kind": ends[np.inf][0], "at_infinity": True})
-    return pd.DataFrame(rows, columns=["x", "E", "kind", "at_infinity"])
+    return rows
+
+
+def critical_point_columns(A_tilde, theta: Theta, targets=None) -> dict:
+    """The columns of :func:`critical_points` as arrays, for a job that needs no pandas.
+
+    ``kind`` is a pyarrow large_string array, the type pyarrow gives the frame's column.
+    """
+    from ..arrow import array  # here: the Snakefile imports the minima stage
+
+    rows = _critical_rows(A_tilde, theta, targets)
+    return {
+        "x": np.array([row["x"] for row in rows], dtype=float),
+        "E": np.array([row["E"] for row in rows], dtype=float),
+        "kind": array([str(row["kind"]) for row in rows]),
+        "at_infinity": np.array([row["at_infinity"] for row in rows], dtype=bool),
+    }
 
 
 def _check_ends(deriv: SignedDerivative, X: float, ends: dict) -> None:
@@ -296,6 +324,8 @@ def one_weight_minima(
     side ends there, so such degenerate points bound basins too.  ``n_starts`` is NA: no
     start was drawn.
     """
+    import pandas as pd
+
     A_tilde = np.asarray(A_tilde, dtype=float)
     critical = critical_points(A_tilde, theta, targets) if critical is None else critical
     s = A_tilde[:, 0]

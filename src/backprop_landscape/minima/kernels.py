@@ -25,9 +25,9 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
-from scipy.optimize import brentq
 
 from ..models.theta import Theta
+from ..roots import brentq  # scipy's Brent without importing scipy.optimize
 
 SAT_TOL = 1e-6  # a row is saturated once 1 - theta(|z|) <= SAT_TOL
 NOISE = 16 * np.finfo(float).eps  # per-row relative changes below this times |log e| are noise

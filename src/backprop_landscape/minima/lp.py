@@ -17,8 +17,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import linprog
-from scipy.sparse import coo_matrix
 
 MAX_LP_ROWS = 1500  # rows per stacked HiGHS call
 LP_TOL = 1e-9  # batched LPs: a unit-norm constraint may be violated by this much
@@ -240,6 +238,9 @@ def _solve_stacked(groups, batch, out):
         hi.append(np.tile(grp.hi, k))
         c.append(np.tile(np.r_[np.zeros(w - 1), -1.0], k))
         row0, col0 = row0 + k * r, col0 + k * w
+    from scipy.optimize import linprog  # lazy: most jobs never solve one
+    from scipy.sparse import coo_matrix
+
     A_ub = coo_matrix(
         (np.concatenate(data), (np.concatenate(rows), np.concatenate(cols))), shape=(row0, col0)
     ).tocsr()

@@ -19,9 +19,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
-from scipy.spatial import cKDTree
 
 from ..models.neuron import energy, row_space
 from ..models.theta import get_theta
@@ -148,6 +145,10 @@ def _merge(points: np.ndarray, radius: float | None = None) -> np.ndarray:
     first, inverse = _unique_rows(np.round(points, Z_DECIMALS))
     reps = points[first]
     radius = MERGE_TOL * (1.0 + np.abs(reps).max()) if radius is None else radius
+    from scipy.sparse import coo_matrix  # lazy: only the merge of many minima needs these
+    from scipy.sparse.csgraph import connected_components
+    from scipy.spatial import cKDTree
+
     pairs = cKDTree(reps).query_pairs(radius, p=np.inf, output_type="ndarray")
     graph = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(len(reps),) * 2)
     _, joined = connected_components(graph, directed=False)

@@ -113,7 +113,7 @@ def dominance_start(monomials: Monomials, margin: float) -> float:
     point for x > 0, so past the turning point and past a root of f = log(margin) it stays
     above; we find that root by bracketing and brentq.
     """
-    from scipy.optimize import brentq
+    from ..roots import brentq  # scipy's Brent without importing scipy.optimize
 
     _, lead = monomials.dominant()
     j = lead[int(np.argmax(monomials.log_coef[lead]))]
@@ -152,7 +152,7 @@ def dominance_onset(monomials: Monomials, margin: float) -> float:
     a grid of decades and polishes the last sign change by brentq.  f_i has at most one
     turning point, so {f_i >= 0} ends in one interval [x_i, inf); the onset is max_i x_i.
     """
-    from scipy.optimize import brentq
+    from ..roots import brentq  # scipy's Brent without importing scipy.optimize
 
     _, lead = monomials.dominant()
     j = lead[int(np.argmax(monomials.log_coef[lead]))]

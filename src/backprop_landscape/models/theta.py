@@ -206,7 +206,7 @@ class Theta:
 
         inf for power tails that never get that small before |z| = 1e300.
         """
-        from scipy.optimize import brentq  # only the root search needs scipy.optimize
+        from ..roots import brentq  # scipy's Brent without importing scipy.optimize
 
         target = np.log(1e-200) / 2.0
         hi = 1.0
@@ -236,7 +236,7 @@ class Theta:
     @cached_property
     def curvature_turning_points(self) -> np.ndarray:
         """Zeros of c'.  Past |z| = 40 every c here is in its monotone tail, so look inside."""
-        from scipy.optimize import brentq  # only the root search needs scipy.optimize
+        from ..roots import brentq  # scipy's Brent without importing scipy.optimize
 
         grid = np.sinh(np.linspace(-np.arcsinh(40.0), np.arcsinh(40.0), 4001))
         slope = self.curvature_slope(grid)

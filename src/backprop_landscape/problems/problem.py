@@ -82,6 +82,26 @@ def problem_to_frame(problem: Problem):
     return frame
 
 
+def problem_to_columns(problem: Problem) -> dict:
+    """The columns of :func:`problem_to_frame` as arrays, for writing without pandas.
+
+    ``split`` is a pyarrow dictionary array (int8 codes, categories train, test): the type
+    pyarrow gives the frame's Categorical, so both write the same Parquet columns.
+    """
+    A, y = problem.A, target_array(problem.y)
+    if problem.A_test is not None:
+        A = np.concatenate([A, problem.A_test])
+        y = np.concatenate([y, target_array(problem.y_test)])
+    columns = {f"u{j + 1}": np.ascontiguousarray(A[:, j], dtype=float) for j in range(problem.m)}
+    columns["y"] = y
+    if problem.A_test is not None:
+        from ..arrow import dictionary  # here: the Snakefile imports this module
+
+        codes = np.repeat(np.arange(len(SPLITS), dtype=np.int8), [problem.n, problem.n_test])
+        columns["split"] = dictionary(codes, SPLITS)
+    return columns
+
+
 def problem_from_frame(frame, name: str, meta: dict | None = None) -> Problem:
     """The problem of a table: training rows as A, y; held-out rows (``split``) apart."""
     inputs = [c for c in frame.columns if INPUT_COLUMN.match(str(c))]
@@ -90,6 +110,25 @@ def problem_from_frame(frame, name: str, meta: dict | None = None) -> Problem:
     if "split" not in frame.columns:
         return Problem(name, A, y, dict(meta or {}))
     split = frame["split"].astype(str).to_numpy()
+    unknown = sorted(set(split) - set(SPLITS))
+    if unknown:
+        raise ValueError(f"problem {name}: unknown split {unknown[0]!r} (train or test)")
+    train, test = split == "train", split == "test"
+    return Problem(name, A[train], y[train], dict(meta or {}), A[test], y[test])
+
+
+def problem_from_columns(columns: dict, name: str, meta: dict | None = None) -> Problem:
+    """:func:`problem_from_frame` for named numpy arrays (``pipeline.io.read_columns``).
+
+    A is built column by column (C order): the same values as the frame's, not always the
+    same memory layout, which only a one-weight problem (n x 1) is indifferent to.
+    """
+    inputs = [c for c in columns if INPUT_COLUMN.match(str(c))]
+    A = np.column_stack([np.asarray(columns[c], dtype=float) for c in inputs])
+    y = target_array(np.asarray(columns["y"]))
+    if "split" not in columns:
+        return Problem(name, A, y, dict(meta or {}))
+    split = np.asarray(columns["split"]).astype(str)
     unknown = sorted(set(split) - set(SPLITS))
     if unknown:
         raise ValueError(f"problem {name}: unknown split {unknown[0]!r} (train or test)")

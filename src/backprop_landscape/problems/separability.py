@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from math import comb
 
 import numpy as np
-from scipy.optimize import linprog, nnls
 
 # Margins below TOL times the largest row (1-norm) are treated as zero: the LP solver
 # works to about 1e-9, so a smaller margin cannot be told from none.
@@ -87,6 +86,8 @@ def check_separable(A_tilde) -> Separation:
     if zero.size:
         return Separation(False, None, _unit(n, zero[0]))
     scale = float(np.max(np.sum(np.abs(A), axis=1)))
+    from scipy.optimize import linprog  # lazy: most jobs never solve one
+
     res = linprog(
         c=np.r_[np.zeros(m), -1.0],
         A_ub=np.c_[-A, np.ones(n)],
@@ -125,6 +126,8 @@ def weakly_separable(A_tilde) -> bool:
     if scale == 0:
         return False
     # max sum_i (A~ nu)_i s.t. A~ nu >= 0, |nu|_inf <= 1: positive iff some row can be > 0.
+    from scipy.optimize import linprog  # lazy: most jobs never solve one
+
     res = linprog(
         c=-A.sum(axis=0),
         A_ub=-A,
@@ -255,6 +258,8 @@ def _least_distance(A: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     n, m = A.shape
     E = np.vstack([A.T, np.ones((1, n))])
     f = np.r_[np.zeros(m), 1.0]
+    from scipy.optimize import nnls  # lazy: most jobs never solve one
+
     u, _ = nnls(E, f, maxiter=50 * max(n, m + 1))
     r = E @ u - f
     # r[m] = sum u - 1 < 0; it is -1/(1 + ||w||^2), so it vanishes only for infeasible data.

@@ -27,7 +27,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.integrate import solve_ivp
 
 from ..grids import as_count, log_step_grid, log_time_grid
 from ..models.network import Network
@@ -138,6 +137,9 @@ def gradient_flow(
         def jac(s, w, counts=counts):
             counts["njev"] += 1
             return -math.exp(s) * kernel.hessian(w)
+
+        # lazy: scipy.integrate loads scipy.optimize (0.4 s), which backprop jobs never use
+        from scipy.integrate import solve_ivp
 
         start = time.perf_counter()
         sol = solve_ivp(

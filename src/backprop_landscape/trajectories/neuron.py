@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.integrate import solve_ivp
 
 from ..grids import as_count as _as_count
 from ..grids import log_step_grid, log_time_grid
@@ -105,6 +104,9 @@ def gradient_flow(
 
     # Explicit methods warn when given a Jacobian, so pass it only to the implicit ones.
     options = {} if method in ("RK23", "RK45", "DOP853") else {"jac": jac}
+    # lazy: scipy.integrate loads scipy.optimize (0.4 s), which backprop jobs never use
+    from scipy.integrate import solve_ivp
+
     sol = solve_ivp(
         rhs,
         (0.0, float(s_eval[-1])),

@@ -89,3 +89,49 @@ def test_manifest_is_sorted_with_checksums(tmp_path):
     write_manifest(list(reversed(paths)), out, root=tmp_path)
     assert out.read_bytes() == first  # order of the inputs does not matter
     pd.testing.assert_frame_equal(read_manifest(out), frame)
+
+
+def test_columns_written_without_pandas_read_back_as_the_frame(tmp_path):
+    """write_columns/read_columns: the frame a job reads back is the one write_table writes."""
+    import numpy as np
+
+    from backprop_landscape.minima.critical1d import critical_point_columns, critical_points
+    from backprop_landscape.models.theta import get_theta
+    from backprop_landscape.pipeline.io import read_columns, write_columns
+    from backprop_landscape.problems.problem import (
+        Problem,
+        problem_from_columns,
+        problem_from_frame,
+        problem_to_columns,
+        problem_to_frame,
+    )
+
+    rng = np.random.default_rng(0)
+    problem = Problem(
+        "p",
+        rng.normal(size=(5, 2)),
+        np.array([1, -1, 1, 1, -1]),
+        {},
+        rng.normal(size=(3, 2)),
+        np.array([1, 1, -1]),
+    )
+    A = np.array([[1.0], [-2.0], [0.5]])
+    for columns, frame in [
+        (problem_to_columns(problem), problem_to_frame(problem)),
+        (critical_point_columns(A, get_theta("tanh")), critical_points(A, get_theta("tanh"))),
+    ]:
+        write_columns(columns, tmp_path / "a.parquet")
+        write_table(frame, tmp_path / "b.parquet")
+        pd.testing.assert_frame_equal(
+            read_table(tmp_path / "a.parquet"), read_table(tmp_path / "b.parquet"), check_exact=True
+        )
+        assert (
+            pq.read_schema(tmp_path / "a.parquet")
+            .remove_metadata()
+            .equals(pq.read_schema(tmp_path / "b.parquet").remove_metadata())
+        )
+    write_columns(problem_to_columns(problem), tmp_path / "a.parquet")
+    back = problem_from_columns(read_columns(tmp_path / "a.parquet"), "p")
+    same = problem_from_frame(read_table(tmp_path / "a.parquet"), "p")
+    for field in ("A", "y", "A_test", "y_test"):
+        np.testing.assert_array_equal(getattr(back, field), getattr(same, field))
