@@ -300,6 +300,9 @@ def test_new_hidden_size_runs_only_new_jobs(finished_run):
         minima_table=1,  # the networks' minima are in it
         minima_counts=1,
         minima_figure=2,
+        network_barriers=2,  # xor is in barriers.problems: its two new networks
+        barriers_table=1,
+        disconnectivity_figure=1,
         summary=1,
         manifest=1,
         all=1,
@@ -310,7 +313,9 @@ def test_network_on_a_malformed_file_names_file_column_and_row(tmp_path):
     folder = copy_workflow(tmp_path / "wf")
     (folder / "bad.csv").write_text("u1,u2,y\n0,1,1\n1,nan,-1\n")
     networks = {**TINY_CONFIG["networks"], "problems": ["file/bad"]}
-    write_config(folder, {**TINY_CONFIG, "data_files": {"bad": "bad.csv"}, "networks": networks})
+    barriers = {**TINY_CONFIG["barriers"], "problems": []}  # xor is no network problem here
+    config = {"data_files": {"bad": "bad.csv"}, "networks": networks, "barriers": barriers}
+    write_config(folder, {**TINY_CONFIG, **config})
     target = "results/minima/file/bad/net_h1_logistic.parquet"
     result = snakemake(folder, "--cores", "1", target)
     assert result.returncode != 0
@@ -333,6 +338,8 @@ def test_new_product_m_runs_only_new_jobs(finished_run):
         minima_table=1,
         minima_counts=1,
         minima_figure=2,
+        barriers_table=1,  # escape.parquet reads the minima table
+        disconnectivity_figure=1,
         summary=1,
         manifest=1,
         all=1,
@@ -408,6 +415,8 @@ def test_new_a_value_runs_only_new_jobs(finished_run):
         minima_table=1,  # every problem's minima, one-weight ones from the exact search
         minima_counts=1,
         minima_figure=2,  # the figures of the counts
+        barriers_table=1,  # the exact barriers of the new one-weight problems
+        disconnectivity_figure=1,
         bifurcation_figure=1,
         summary=1,  # it quotes the critical-points table
         manifest=1,  # it lists every table
@@ -420,7 +429,8 @@ def test_new_a_value_runs_only_new_jobs(finished_run):
     [
         # case3_a = 1 is already in the sweep: only Figures 2 and 4 are redrawn.
         # The summary quotes the critical points at case3_a: it is redone too.
-        ({"case3_a": 1}, Counter(paper_figure=4, summary=1, all=1)),
+        # The disconnectivity figure's first panel is that problem.
+        ({"case3_a": 1}, Counter(paper_figure=4, disconnectivity_figure=1, summary=1, all=1)),
         # paper_theta only changes the titles of the old and the new paper theta.
         ({"paper_theta": "erf"}, Counter(paper_figure=4, all=1)),
     ],
