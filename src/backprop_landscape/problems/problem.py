@@ -107,14 +107,8 @@ def problem_from_frame(frame, name: str, meta: dict | None = None) -> Problem:
     inputs = [c for c in frame.columns if INPUT_COLUMN.match(str(c))]
     A = frame[inputs].to_numpy(dtype=float)
     y = target_array(frame["y"].to_numpy())
-    if "split" not in frame.columns:
-        return Problem(name, A, y, dict(meta or {}))
-    split = frame["split"].astype(str).to_numpy()
-    unknown = sorted(set(split) - set(SPLITS))
-    if unknown:
-        raise ValueError(f"problem {name}: unknown split {unknown[0]!r} (train or test)")
-    train, test = split == "train", split == "test"
-    return Problem(name, A[train], y[train], dict(meta or {}), A[test], y[test])
+    split = frame["split"].astype(str).to_numpy() if "split" in frame.columns else None
+    return _split_problem(name, A, y, split, meta)
 
 
 def problem_from_columns(columns: dict, name: str, meta: dict | None = None) -> Problem:
@@ -126,9 +120,15 @@ def problem_from_columns(columns: dict, name: str, meta: dict | None = None) -> 
     inputs = [c for c in columns if INPUT_COLUMN.match(str(c))]
     A = np.column_stack([np.asarray(columns[c], dtype=float) for c in inputs])
     y = target_array(np.asarray(columns["y"]))
-    if "split" not in columns:
+    split = np.asarray(columns["split"]).astype(str) if "split" in columns else None
+    return _split_problem(name, A, y, split, meta)
+
+
+def _split_problem(name: str, A, y, split, meta) -> Problem:
+    """The problem of rows A, y: all of them, or (``split``) training rows apart from
+    held-out ones."""
+    if split is None:
         return Problem(name, A, y, dict(meta or {}))
-    split = np.asarray(columns["split"]).astype(str)
     unknown = sorted(set(split) - set(SPLITS))
     if unknown:
         raise ValueError(f"problem {name}: unknown split {unknown[0]!r} (train or test)")
