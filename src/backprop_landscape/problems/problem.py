@@ -114,11 +114,15 @@ def problem_from_frame(frame, name: str, meta: dict | None = None) -> Problem:
 def problem_from_columns(columns: dict, name: str, meta: dict | None = None) -> Problem:
     """:func:`problem_from_frame` for named numpy arrays (``pipeline.io.read_columns``).
 
-    A is built column by column (C order): the same values as the frame's, not always the
-    same memory layout, which only a one-weight problem (n x 1) is indifferent to.
+    A is filled column by column in Fortran order, the layout pandas gives a frame of
+    float columns: a product A x sums in an order that depends on the layout, so the
+    same layout is what makes a job's results the same bits whichever way it read A.
     """
     inputs = [c for c in columns if INPUT_COLUMN.match(str(c))]
-    A = np.column_stack([np.asarray(columns[c], dtype=float) for c in inputs])
+    n = len(columns["y"])
+    A = np.empty((n, len(inputs)), order="F")
+    for j, c in enumerate(inputs):
+        A[:, j] = np.asarray(columns[c], dtype=float)
     y = target_array(np.asarray(columns["y"]))
     split = np.asarray(columns["split"]).astype(str) if "split" in columns else None
     return _split_problem(name, A, y, split, meta)

@@ -11,18 +11,23 @@ a row's error has a finite minimum, so weights need not diverge.
   step for all seeds at once; step k is time t = k eta.
 
 Both return wide DataFrames with one row per (seed, sample): seed, [step,] t, x1..xm, E,
-norm_x, norm_grad.
+norm_x, norm_grad; or, with ``as_frame=False``, the same columns as numpy arrays (a job
+that only writes them never loads pandas, 0.3 s).
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import pandas as pd
 
 from ..grids import as_count as _as_count
 from ..grids import log_step_grid, log_time_grid
 from ..models.neuron import energy, gradient, hessian
 from ..models.theta import Theta
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # LSODA switches between Adams (non-stiff) and BDF (stiff) by itself.  In s the system is
 # dx/ds = -e^s grad E: along saturated rows the Jacobian -e^s Hess E stays O(1), but rows
@@ -48,7 +53,8 @@ def gradient_flow(
     method: str = DEFAULT_METHOD,
     seeds=None,
     targets=None,
-) -> pd.DataFrame:
+    as_frame: bool = True,
+) -> pd.DataFrame | tuple[dict, dict]:
     """Integrate dx/dt = -grad E(x) from ``x0`` in the log time s = log(1 + t).
 
     In s the system is dx/ds = -(1 + t) grad E(x) = -e^s grad E(x), with Jacobian
@@ -78,6 +84,9 @@ def gradient_flow(
         Labels for the starts; default 0..S-1.
     targets : array_like, optional
         The rows' sign-flipped targets (None: hard targets, all 1).
+    as_frame : bool
+        False: return ``(columns, attrs)``, the frame's columns as numpy arrays and what
+        would be its attrs.
 
     Returns
     -------
@@ -120,14 +129,9 @@ def gradient_flow(
     if sol.status != 0:
         raise RuntimeError(f"gradient flow stopped before t={t_eval[-1]:.6g}: {sol.message}")
     X = sol.y.reshape(S, m, -1).transpose(0, 2, 1)  # (S, samples, m)
-    frame = _trajectory_frame(A_tilde, X, theta, _seed_labels(seeds, S), {"t": t_eval}, targets)
-    frame.attrs["solver"] = {
-        "method": method,
-        "nfev": int(sol.nfev),
-        "njev": int(sol.njev),
-        "nlu": int(sol.nlu),
-    }
-    return frame
+    columns = _trajectory_columns(A_tilde, X, theta, _seed_labels(seeds, S), {"t": t_eval}, targets)
+    solver = {"method": method, "nfev": int(sol.nfev), "njev": int(sol.njev), "nlu": int(sol.nlu)}
+    return _returned(columns, {"solver": solver}, as_frame)
 
 
 def backprop(
@@ -139,7 +143,8 @@ def backprop(
     record_steps=None,
     seeds=None,
     targets=None,
-) -> pd.DataFrame:
+    as_frame: bool = True,
+) -> pd.DataFrame | tuple[dict, dict]:
     """Discrete gradient descent x_{k+1} = x_k - eta grad E(x_k), all seeds at once.
 
     Parameters
@@ -161,6 +166,8 @@ def backprop(
         Labels for the starts; default 0..S-1.
     targets : array_like, optional
         The rows' sign-flipped targets (None: hard targets, all 1).
+    as_frame : bool
+        False: return ``(columns, {})``, the frame's columns as numpy arrays.
 
     Returns
     -------
@@ -190,7 +197,8 @@ def backprop(
                 break
         X -= eta * gradient(A_tilde, X, theta, targets)
     columns = {"step": steps.astype(np.int64), "t": steps * float(eta)}
-    return _trajectory_frame(A_tilde, samples, theta, _seed_labels(seeds, S), columns, targets)
+    columns = _trajectory_columns(A_tilde, samples, theta, _seed_labels(seeds, S), columns, targets)
+    return _returned(columns, {}, as_frame)
 
 
 def t_times_increment(t, w, axis: int = 0) -> np.ndarray:
@@ -229,8 +237,8 @@ def t_times_increment(t, w, axis: int = 0) -> np.ndarray:
     return np.moveaxis(out, 0, axis)
 
 
-def _trajectory_frame(A_tilde, X, theta: Theta, seeds, columns: dict, targets=None):
-    """Wide frame from samples X of shape (S, T, m) and per-sample columns of length T."""
+def _trajectory_columns(A_tilde, X, theta: Theta, seeds, columns: dict, targets=None) -> dict:
+    """Wide columns from samples X of shape (S, T, m) and per-sample columns of length T."""
     S, T, m = X.shape
     grad = gradient(A_tilde, X, theta, targets)
     data = {"seed": np.repeat(seeds, T)}
@@ -239,7 +247,18 @@ def _trajectory_frame(A_tilde, X, theta: Theta, seeds, columns: dict, targets=No
     data["E"] = energy(A_tilde, X, theta, targets).ravel()
     data["norm_x"] = np.linalg.norm(X, axis=-1).ravel()
     data["norm_grad"] = np.linalg.norm(grad, axis=-1).ravel()
-    return pd.DataFrame(data)
+    return data
+
+
+def _returned(columns: dict, attrs: dict, as_frame: bool) -> pd.DataFrame | tuple[dict, dict]:
+    """The frame of ``columns`` with ``attrs``, or (columns, attrs) as they are."""
+    if not as_frame:
+        return columns, attrs
+    import pandas as pd
+
+    frame = pd.DataFrame(columns)
+    frame.attrs.update(attrs)
+    return frame
 
 
 def _block_diagonal(blocks: np.ndarray) -> np.ndarray:

@@ -135,3 +135,9 @@ def test_columns_written_without_pandas_read_back_as_the_frame(tmp_path):
     same = problem_from_frame(read_table(tmp_path / "a.parquet"), "p")
     for field in ("A", "y", "A_test", "y_test"):
         np.testing.assert_array_equal(getattr(back, field), getattr(same, field))
+    # the same layout too: A x sums in an order that depends on it
+    without_split = Problem("q", problem.A, problem.y, {})
+    write_columns(problem_to_columns(without_split), tmp_path / "c.parquet")
+    back = problem_from_columns(read_columns(tmp_path / "c.parquet"), "q")
+    same = problem_from_frame(read_table(tmp_path / "c.parquet"), "q")
+    assert back.A.flags["F_CONTIGUOUS"] == same.A.flags["F_CONTIGUOUS"]

@@ -191,3 +191,21 @@ def test_soft_target_flow_and_backprop_settle_where_theta_equals_the_target(name
         end = frame.groupby("seed").last()
         np.testing.assert_allclose(theta.value(end["x1"].to_numpy()), 0.8, atol=1e-6)
         assert (end["E"] < 1e-10).all()
+
+
+def test_columns_without_a_frame_are_the_frame_exactly():
+    """as_frame=False (the trajectory job writes these without pandas): same data, attrs."""
+    import pandas as pd
+
+    A = separable(8, 2, RNG)
+    X0 = RNG.normal(size=(3, 2))
+    for run in (
+        lambda **kw: gradient_flow(A, X0, TANH, t_max=1e6, **kw),
+        lambda **kw: backprop(A, X0, TANH, eta=0.1, n_steps=200, **kw),
+    ):
+        frame = run()
+        columns, attrs = run(as_frame=False)
+        assert all(isinstance(v, np.ndarray) for v in columns.values())
+        pd.testing.assert_frame_equal(pd.DataFrame(columns), frame, check_exact=True)
+        assert attrs == frame.attrs
+    assert "solver" in gradient_flow(A, X0, TANH, t_max=1e6, as_frame=False)[1]
