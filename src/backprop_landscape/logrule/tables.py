@@ -8,13 +8,16 @@ the samples with t > 0, so the log-spaced grid is used as it is.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from ..models.theta import Theta
 from ..problems.separability import angle_to
 from .growth import fit_growth, predicted_law, predicted_norm_law
+
+if TYPE_CHECKING:  # the growth-laws job reads and writes columns: pandas costs it 0.3 s
+    import pandas as pd
 
 # A weight diverges when it still moves by more than this, relative to max(1, |w|), over
 # the last two decades of t.  Convergence to a finite minimum is exponentially fast, so
@@ -36,10 +39,13 @@ def is_diverging(t, w, decades: float = TAIL_DECADES) -> bool:
     return tail_change(t, w, decades) > DIVERGENCE_TOL * max(1.0, abs(float(np.asarray(w)[-1])))
 
 
-def weight_columns(frame: pd.DataFrame) -> list[str]:
-    """x1..xm for a one-neuron trajectory; the named weights of a network otherwise."""
+def weight_columns(frame: pd.DataFrame | dict) -> list[str]:
+    """x1..xm for a one-neuron trajectory; the named weights of a network otherwise.
+
+    ``frame``: a trajectory frame or its columns (a dict of arrays, in the frame's order).
+    """
     skip = {"seed", "step", "epoch", "t", "E", "norm_x", "norm_grad"}
-    return [c for c in frame.columns if c not in skip]
+    return [c for c in frame if c not in skip]
 
 
 def theory_for(theta: Theta | None, w_hat: np.ndarray | None, scalar: bool) -> dict:
@@ -68,13 +74,22 @@ def theory_for(theta: Theta | None, w_hat: np.ndarray | None, scalar: bool) -> d
     return theory
 
 
-def growth_laws(frame: pd.DataFrame, theory: dict, decades: float = TAIL_DECADES) -> pd.DataFrame:
-    """One row per (seed, coordinate) for the norm and every diverging weight."""
+def growth_laws(
+    frame: pd.DataFrame | dict, theory: dict, decades: float = TAIL_DECADES, as_frame=True
+) -> pd.DataFrame | dict:
+    """One row per (seed, coordinate) for the norm and every diverging weight.
+
+    ``frame``: a trajectory frame or its columns (``pipeline.io.read_columns``); with
+    ``as_frame=False`` the table comes back as columns too (numpy arrays).
+    """
+    columns = {c: np.asarray(frame[c]) for c in frame}
+    weights = weight_columns(columns)
     rows = []
-    for seed, run in frame.groupby("seed", sort=True):
-        run = run[run["t"] > 0]
-        t = run["t"].to_numpy()
-        series = {"norm": _norm(run)} | {c: run[c].to_numpy() for c in weight_columns(run)}
+    for seed in np.unique(columns["seed"]):  # sorted, as groupby("seed") gives them
+        keep = (columns["seed"] == seed) & (columns["t"] > 0)
+        t = columns["t"][keep]
+        series = {"norm": _norm_of(columns, weights, keep)}
+        series |= {c: columns[c][keep] for c in weights}
         for coordinate, w in series.items():
             diverging = is_diverging(t, w, decades)
             if coordinate != "norm" and not diverging:
@@ -96,7 +111,22 @@ def growth_laws(frame: pd.DataFrame, theory: dict, decades: float = TAIL_DECADES
                     "w_end": float(w[-1]),
                 }
             )
-    return pd.DataFrame(rows)
+    if as_frame:
+        import pandas as pd
+
+        return pd.DataFrame(rows)
+    return _row_columns(rows)
+
+
+def _row_columns(rows: list[dict]) -> dict:
+    """The columns pandas makes of a list of flat rows (ints, floats, bools, strings)."""
+    if not rows:
+        return {}
+    out = {}
+    for name in rows[0]:
+        values = [row[name] for row in rows]
+        out[name] = values if isinstance(values[0], str) else np.array(values)
+    return out
 
 
 def _settled(t, w, decades: float) -> dict:
@@ -116,6 +146,18 @@ def _norm(run: pd.DataFrame) -> np.ndarray:
     if "norm_x" in run:
         return run["norm_x"].to_numpy()
     return np.linalg.norm(run[weight_columns(run)].to_numpy(), axis=1)
+
+
+def _norm_of(columns: dict, weights: list[str], keep: np.ndarray) -> np.ndarray:
+    """:func:`_norm` of the rows ``keep`` of a trajectory given as columns."""
+    if "norm_x" in columns:
+        return columns["norm_x"][keep]
+    # Fortran order, the layout of a float frame's to_numpy: the row sums of the norm
+    # then add in the same order, so both ways give the same bits.
+    W = np.empty((int(np.count_nonzero(keep)), len(weights)), order="F")
+    for j, c in enumerate(weights):
+        W[:, j] = columns[c][keep]
+    return np.linalg.norm(W, axis=1)
 
 
 def divergence_counts(frame: pd.DataFrame, decades: float = TAIL_DECADES) -> tuple[int, int]:
@@ -150,12 +192,15 @@ SOFT_SKIP = (
 )
 
 
-def _reduced(problem_frame: pd.DataFrame):
-    """(A~, t) of a problem table; t is None for hard targets."""
+def _reduced(problem_frame: pd.DataFrame | dict):
+    """(A~, t) of a problem table (a frame or its columns); t is None for hard targets."""
     from ..models.neuron import reduce_problem
-    from ..problems.problem import problem_from_frame
+    from ..problems.problem import problem_from_columns, problem_from_frame
 
-    data = problem_from_frame(problem_frame, "problem")
+    if isinstance(problem_frame, dict):
+        data = problem_from_columns(problem_frame, "problem")
+    else:
+        data = problem_from_frame(problem_frame, "problem")
     return reduce_problem(data.A, data.y)
 
 
@@ -209,6 +254,8 @@ def implicit_bias(
     The measured rate is the tail value of t d||x||/dt (t d||x||^2/dt for Gaussian tails,
     whose prediction is about ||x||^2); NaN columns for a non-separable problem.
     """
+    import pandas as pd
+
     from ..models.theta import get_theta
     from ..problems.separability import is_separable, max_margin
     from .growth import predicted_norm_law

@@ -116,3 +116,29 @@ def test_soft_targets_skip_the_lemma_and_the_bias_and_their_flow_stays_bounded()
     assert theory_for_problem(problem_to_frame(problem), "s", "tanh") == {}
     hard = lemma_row(problem_to_frame(Problem("h", problem.A, np.ones(3, int))), flow)
     assert hard["targets"] == "hard"
+
+
+def test_growth_laws_of_columns_are_the_frame_path_to_the_bit(tmp_path):
+    """The growth-laws job reads and writes columns (no pandas): same table, same bytes.
+
+    A network trajectory (no norm_x column) makes the norm from a 9-weight matrix, whose
+    row sums depend on its layout.
+    """
+    from backprop_landscape.pipeline.io import read_columns, read_table, write_columns, write_table
+    from backprop_landscape.trajectories.xor import xor_backprop
+
+    result = xor_backprop(seeds=3, n_epochs=20_000, per_decade=10)
+    write_table(network_trajectory(result.weights, result.energy), tmp_path / "net.parquet")
+    problem, theta = scalar_problem(), get_theta("tanh")
+    flow = gradient_flow(reduce_signs(problem.A, problem.y), [[0.0], [1.0]], theta, t_max=1e10)
+    write_table(flow, tmp_path / "flow.parquet")
+    for name, theory in [("net", {}), ("flow", theory_for(theta, None, scalar=True))]:
+        path = tmp_path / f"{name}.parquet"
+        frame = growth_laws(read_table(path), theory)
+        columns = growth_laws(read_columns(path), theory, as_frame=False)
+        write_table(frame, tmp_path / "a.parquet")
+        write_columns(columns, tmp_path / "b.parquet")
+        pd.testing.assert_frame_equal(
+            read_table(tmp_path / "a.parquet"), read_table(tmp_path / "b.parquet"), check_exact=True
+        )
+        assert len(frame) > 1 and frame["diverging"].dtype == bool
