@@ -2,14 +2,16 @@
 
 * ``workflow_from_clean``: ``snakemake --cores 8`` on config.yaml in a fresh copy of the
   workflow; baseline: the same run with ``--cores 1``.
-  Its note gives the peak memory (max_rss of Snakemake's per-job benchmark files, every
-  rule has one) and the job that reached it: the issue asks for < 2 GiB per job.
-* ``workflow_cpu``: CPU seconds of the run from clean as Snakemake's per-job benchmark
-  files record them (``cpu_time``, summed over ``results/benchmarks/**/*.tsv``) against
-  the CPU seconds of the whole ``snakemake`` process and everything it waited for
-  (``getrusage`` of the children, as ``/usr/bin/time`` reports it).  A ratio well below 1
-  is Snakemake's own work plus what its sampling of short jobs misses.  The note gives
-  the wall time and the CPU seconds per rule, largest first; ``python
+  Its note gives the peak memory (max_rss of the resources line that ends every job's
+  log, see ``pipeline.joblog``) and the job that reached it: the issue asks for < 2 GiB
+  per job.
+* ``workflow_cpu``: CPU seconds of the run from clean as the jobs record them (the
+  resources lines, ``getrusage`` of each job's process at its exit, summed over
+  ``results/logs/**/*.log``) against the CPU seconds of the whole ``snakemake`` process
+  and everything it waited for (``getrusage`` of the children, as ``/usr/bin/time``
+  reports it).  The difference is Snakemake's own work: its scheduling and, per job, the
+  shell and the interpreter around a script before the script's first line.  The note
+  gives the wall time and the CPU seconds per rule, largest first; ``python
   benchmarks/bench_workflow.py RESULTS`` prints that table for a finished run.
 * ``workflow_noop_rerun``: ``snakemake --cores 8`` once every output is up to date;
   baseline: ``snakemake --dry-run`` of the same state (building the DAG only), so the
@@ -18,7 +20,6 @@
 
 from __future__ import annotations
 
-import csv
 import re
 import resource
 import shutil
@@ -44,8 +45,8 @@ def children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def benchmark_rules(folder: Path) -> dict[str, str]:
-    """Benchmark file (relative to results/benchmarks) -> rule, from a forced dry run."""
+def log_rules(folder: Path) -> dict[str, str]:
+    """Log file (relative to results/logs) -> rule, from a forced dry run."""
     out = subprocess.run(
         [sys.executable, "-m", "snakemake", "--dry-run", "--forceall", "--cores", "1"],
         cwd=folder,
@@ -57,28 +58,38 @@ def benchmark_rules(folder: Path) -> dict[str, str]:
     for line in out.splitlines():
         if match := re.match(r"^(?:local)?rule (\w+):", line):
             rule = match.group(1)
-        elif match := re.match(r"^\s+benchmark: results/benchmarks/(\S+)", line):
+        elif match := re.match(r"^\s+log: results/logs/(\S+)", line):
             rules[match.group(1)] = rule
     return rules
 
 
+def job_resources(results: Path) -> dict[str, tuple[float, float]]:
+    """Log file (relative to results/logs) -> (CPU s, max_rss MB) of a finished run."""
+    sys.path.insert(0, str(REPO / "src"))
+    from backprop_landscape.pipeline.joblog import read_resources
+
+    found = {}
+    for path in sorted((results / "logs").rglob("*.log")):
+        if (resources := read_resources(path)) is not None:
+            found[str(path.relative_to(results / "logs"))] = resources
+    return found
+
+
 def cpu_per_rule(results: Path, workflow: Path = REPO) -> dict[str, tuple[int, float, float]]:
-    """Rule -> (jobs, CPU s, wall s) summed over the benchmark files of a finished run."""
-    rules = benchmark_rules(workflow)
+    """Rule -> (jobs, CPU s, largest max_rss MB) over the job logs of a finished run."""
+    rules = log_rules(workflow)
     totals: dict[str, tuple[int, float, float]] = {}
-    for path in sorted((results / "benchmarks").rglob("*.tsv")):
-        with path.open() as handle:
-            row = list(csv.DictReader(handle, delimiter="\t"))[-1]
-        rule = rules.get(str(path.relative_to(results / "benchmarks")), "(unknown)")
-        jobs, cpu, wall = totals.get(rule, (0, 0.0, 0.0))
-        totals[rule] = (jobs + 1, cpu + float(row["cpu_time"]), wall + float(row["s"]))
+    for log, (cpu, rss) in job_resources(results).items():
+        rule = rules.get(log, "(unknown)")
+        jobs, total, peak = totals.get(rule, (0, 0.0, 0.0))
+        totals[rule] = (jobs + 1, total + cpu, max(peak, rss))
     return dict(sorted(totals.items(), key=lambda item: -item[1][1]))
 
 
 def rule_table(totals: dict[str, tuple[int, float, float]]) -> str:
-    lines = [f"{'rule':<24} {'jobs':>5} {'CPU s':>8} {'CPU s/job':>9} {'wall s/job':>10}"]
-    for rule, (jobs, cpu, wall) in totals.items():
-        lines.append(f"{rule:<24} {jobs:>5} {cpu:>8.1f} {cpu / jobs:>9.2f} {wall / jobs:>10.2f}")
+    lines = [f"{'rule':<24} {'jobs':>5} {'CPU s':>8} {'CPU s/job':>9} {'peak MB':>8}"]
+    for rule, (jobs, cpu, peak) in totals.items():
+        lines.append(f"{rule:<24} {jobs:>5} {cpu:>8.1f} {cpu / jobs:>9.2f} {peak:>8.0f}")
     return "\n".join(lines)
 
 
@@ -94,16 +105,8 @@ def timed_snakemake(folder: Path, *args: str) -> float:
 
 
 def peak_job_memory(folder: Path) -> tuple[float, str, int]:
-    """Largest max_rss (MB) over the per-job benchmark files, its job, and the job count."""
-    import pandas as pd
-
-    files = sorted((folder / "results" / "benchmarks").rglob("*.tsv"))
-    peaks = {
-        str(path.relative_to(folder / "results" / "benchmarks")): float(
-            pd.read_csv(path, sep="\t")["max_rss"].max()
-        )
-        for path in files
-    }
+    """Largest max_rss (MB) over the jobs' resources lines, its job's log, the job count."""
+    peaks = {log: rss for log, (_, rss) in job_resources(folder / "results").items()}
     job = max(peaks, key=peaks.get)
     return peaks[job], job, len(peaks)
 
@@ -132,14 +135,13 @@ def run() -> list[dict]:
             "name": "workflow_from_clean",
             "ours_s": from_clean,
             "baseline_s": one_core,
-            "note": f"{n_jobs} jobs benchmarked; peak memory {peak_mb:.0f} MB ({peak_job})",
+            "note": f"{n_jobs} jobs; peak memory {peak_mb:.0f} MB ({peak_job})",
         },
         {
             "name": "workflow_cpu",
             "ours_s": job_cpu,
             "baseline_s": run_cpu,
-            "note": f"wall {from_clean:.1f} s; CPU per rule (benchmark files):\n"
-            + rule_table(totals),
+            "note": f"wall {from_clean:.1f} s; CPU per rule (job logs):\n" + rule_table(totals),
         },
         {"name": "workflow_noop_rerun", "ours_s": noop, "baseline_s": dag_only},
     ]

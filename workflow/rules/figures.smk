@@ -15,8 +15,6 @@ rule paper_figure:
         ),
     log:
         "results/logs/figures/fig{fig}_{theta}.log",
-    benchmark:
-        "results/benchmarks/figures/fig{fig}_{theta}.tsv"
     wildcard_constraints:
         fig="[1-4]",
     conda:
@@ -37,8 +35,6 @@ rule bifurcation_figure:
         **figure_outputs("bifurcation", "bifurcation_figure", "Bifurcation of the type-3 example"),
     log:
         "results/logs/figures/bifurcation.log",
-    benchmark:
-        "results/benchmarks/figures/bifurcation.tsv"
     conda:
         "../envs/backprop.yaml"
     params:
@@ -60,8 +56,6 @@ rule trajectories_figure:
         ),
     log:
         "results/logs/figures/{plot}_{theta}.log",
-    benchmark:
-        "results/benchmarks/figures/{plot}_{theta}.tsv"
     wildcard_constraints:
         plot="trajectories|log_rule",
     conda:
@@ -80,8 +74,6 @@ rule xor_figure:
         **figure_outputs("fig5_xor", "xor_figure", "Diverging weights", "Figure 5"),
     log:
         "results/logs/figures/fig5_xor.log",
-    benchmark:
-        "results/benchmarks/figures/fig5_xor.tsv"
     conda:
         "../envs/backprop.yaml"
     script:
@@ -95,8 +87,6 @@ rule margin_angle_figure:
         **figure_outputs("margin_angle", "margin_angle", "Diverging weights", "Implicit bias"),
     log:
         "results/logs/figures/margin_angle.log",
-    benchmark:
-        "results/benchmarks/figures/margin_angle.tsv"
     conda:
         "../envs/backprop.yaml"
     params:
@@ -113,8 +103,6 @@ rule minima_figure:
         **figure_outputs("{plot}", "minima_figure", "Local minima", figure="{plot}"),
     log:
         "results/logs/figures/{plot}.log",
-    benchmark:
-        "results/benchmarks/figures/{plot}.tsv"
     wildcard_constraints:
         plot="|".join(MINIMA_FIGURES),
     conda:
@@ -132,8 +120,6 @@ rule network_figure:
         **figure_outputs("network_minima", "network_figure", "Local minima", figure="networks"),
     log:
         "results/logs/figures/network_minima.log",
-    benchmark:
-        "results/benchmarks/figures/network_minima.tsv"
     conda:
         "../envs/backprop.yaml"
     script:
@@ -147,8 +133,6 @@ rule relaxation_figure:
         **figure_outputs("relaxation", "relaxation_figure", "Relaxation"),
     log:
         "results/logs/figures/relaxation.log",
-    benchmark:
-        "results/benchmarks/figures/relaxation.tsv"
     conda:
         "../envs/backprop.yaml"
     script:
@@ -163,8 +147,6 @@ rule extrapolation_figure:
         **figure_outputs("extrapolation", "extrapolation_figure", "Extrapolation"),
     log:
         "results/logs/figures/extrapolation.log",
-    benchmark:
-        "results/benchmarks/figures/extrapolation.tsv"
     conda:
         "../envs/backprop.yaml"
     params:
@@ -189,8 +171,6 @@ rule scale_figure:
         ),
     log:
         "results/logs/figures/scale/{problem}/{network}.log",
-    benchmark:
-        "results/benchmarks/figures/scale/{problem}/{network}.tsv"
     conda:
         "../envs/backprop.yaml"
     params:
@@ -210,8 +190,6 @@ rule disconnectivity_figure:
         ),
     log:
         "results/logs/figures/disconnectivity.log",
-    benchmark:
-        "results/benchmarks/figures/disconnectivity.tsv"
     conda:
         "../envs/backprop.yaml"
     params:

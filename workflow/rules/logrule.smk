@@ -11,8 +11,6 @@ rule growth_laws:
         table=logrule_path("{problem}", "{theta}", "{method}"),
     log:
         "results/logs/logrule/{problem}/{theta}/{method}.log",
-    benchmark:
-        "results/benchmarks/logrule/{problem}/{theta}/{method}.tsv"
     conda:
         "../envs/backprop.yaml"
     params:
@@ -28,8 +26,6 @@ rule xor_growth_laws:
         table=logrule_path(**XOR),
     log:
         "results/logs/logrule/xor/logistic/backprop.log",
-    benchmark:
-        "results/benchmarks/logrule/xor/logistic/backprop.tsv"
     conda:
         "../envs/backprop.yaml"
     params:
@@ -47,8 +43,6 @@ rule implicit_bias:
         angles=implicit_bias_path("{problem}", "{theta}", "_angles"),
     log:
         "results/logs/implicit_bias/{problem}/{theta}.log",
-    benchmark:
-        "results/benchmarks/implicit_bias/{problem}/{theta}.tsv"
     conda:
         "../envs/backprop.yaml"
     params:
@@ -64,8 +58,6 @@ rule growth_laws_table:
         table=aggregate_path("growth_laws"),
     log:
         "results/logs/tables/growth_laws.log",
-    benchmark:
-        "results/benchmarks/tables/growth_laws.tsv"
     conda:
         "../envs/backprop.yaml"
     params:
@@ -81,8 +73,6 @@ rule implicit_bias_table:
         table="results/tables/implicit_bias.parquet",
     log:
         "results/logs/tables/implicit_bias.log",
-    benchmark:
-        "results/benchmarks/tables/implicit_bias.tsv"
     conda:
         "../envs/backprop.yaml"
     params:
@@ -99,8 +89,6 @@ rule lemma_table:
         table="results/tables/lemma.parquet",
     log:
         "results/logs/tables/lemma.log",
-    benchmark:
-        "results/benchmarks/tables/lemma.tsv"
     conda:
         "../envs/backprop.yaml"
     params:
@@ -118,8 +106,6 @@ rule network_growth_laws:
         log_mode=log_mode_path("{problem}", "{network}", "{method}"),
     log:
         "results/logs/logrule/{problem}/{network}/{method}.log",
-    benchmark:
-        "results/benchmarks/logrule/{problem}/{network}/{method}.tsv"
     conda:
         "../envs/backprop.yaml"
     params:
@@ -135,8 +121,6 @@ rule scale_log_mode_table:
         table=aggregate_path("scale_log_mode"),
     log:
         "results/logs/tables/scale_log_mode.log",
-    benchmark:
-        "results/benchmarks/tables/scale_log_mode.tsv"
     conda:
         "../envs/backprop.yaml"
     params:

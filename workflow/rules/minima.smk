@@ -13,8 +13,6 @@ rule critical_points_1d:
         table=minima_path("{problem}", "{theta}"),
     log:
         "results/logs/minima/{problem}/{theta}.log",
-    benchmark:
-        "results/benchmarks/minima/{problem}/{theta}.tsv"
     wildcard_constraints:
         problem=PLAN.one_weight_pattern,
     conda:
@@ -30,8 +28,6 @@ rule multistart_minima:
         table=minima_path("{problem}", "{theta}"),
     log:
         "results/logs/minima/{problem}/{theta}.log",
-    benchmark:
-        "results/benchmarks/minima/{problem}/{theta}.tsv"
     wildcard_constraints:
         problem=PLAN.multistart_pattern,
     conda:
@@ -47,8 +43,6 @@ rule type3_bifurcation:
         table=bifurcation_path("{theta}"),
     log:
         "results/logs/bifurcation/{theta}.log",
-    benchmark:
-        "results/benchmarks/bifurcation/{theta}.tsv"
     conda:
         "../envs/backprop.yaml"
     script:
@@ -62,8 +56,6 @@ rule critical_points_table:
         table="results/tables/critical_points.parquet",
     log:
         "results/logs/tables/critical_points.log",
-    benchmark:
-        "results/benchmarks/tables/critical_points.tsv"
     conda:
         "../envs/backprop.yaml"
     params:
@@ -82,8 +74,6 @@ rule minima_table:
         table="results/tables/minima.parquet",
     log:
         "results/logs/tables/minima.log",
-    benchmark:
-        "results/benchmarks/tables/minima.tsv"
     conda:
         "../envs/backprop.yaml"
     params:
@@ -100,8 +90,6 @@ rule bifurcation_table:
         table="results/tables/bifurcation.parquet",
     log:
         "results/logs/tables/bifurcation.log",
-    benchmark:
-        "results/benchmarks/tables/bifurcation.tsv"
     conda:
         "../envs/backprop.yaml"
     params:
@@ -119,8 +107,6 @@ rule minima_counts:
         table="results/tables/minima_counts.parquet",
     log:
         "results/logs/tables/minima_counts.log",
-    benchmark:
-        "results/benchmarks/tables/minima_counts.tsv"
     conda:
         "../envs/backprop.yaml"
     params:
@@ -138,8 +124,6 @@ rule network_stationary:
         limits=network_limits_path("{problem}", "{model}"),
     log:
         "results/logs/minima/{problem}/{model}.log",
-    benchmark:
-        "results/benchmarks/minima/{problem}/{model}.tsv"
     wildcard_constraints:
         model=names.NETWORK_PATTERN,
     conda:
@@ -161,8 +145,6 @@ rule network_tables:
         counts=aggregate_path("network_counts"),
     log:
         "results/logs/tables/network_tables.log",
-    benchmark:
-        "results/benchmarks/tables/network_tables.tsv"
     conda:
         "../envs/backprop.yaml"
     params:
@@ -180,8 +162,6 @@ rule xor_limits:
         table=aggregate_path("xor_limits"),
     log:
         "results/logs/tables/xor_limits.log",
-    benchmark:
-        "results/benchmarks/tables/xor_limits.tsv"
     conda:
         "../envs/backprop.yaml"
     params:
@@ -198,8 +178,6 @@ rule barriers:
         table=barriers_path("{problem}", "{model}"),
     log:
         "results/logs/barriers/{problem}/{model}.log",
-    benchmark:
-        "results/benchmarks/barriers/{problem}/{model}.tsv"
     wildcard_constraints:
         model=alternatives(SCHEMA["$defs"]["theta"]["enum"]),
     conda:
@@ -219,8 +197,6 @@ rule network_barriers:
         table=barriers_path("{problem}", "{model}"),
     log:
         "results/logs/barriers/{problem}/{model}.log",
-    benchmark:
-        "results/benchmarks/barriers/{problem}/{model}.tsv"
     wildcard_constraints:
         model=names.NETWORK_PATTERN,
     conda:
@@ -241,8 +217,6 @@ rule barriers_table:
         escape=aggregate_path("escape"),
     log:
         "results/logs/tables/barriers.log",
-    benchmark:
-        "results/benchmarks/tables/barriers.tsv"
     conda:
         "../envs/backprop.yaml"
     params:

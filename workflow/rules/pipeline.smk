@@ -10,8 +10,6 @@ rule summary:
         markdown="results/summary.md",
     log:
         "results/logs/tables/summary.log",
-    benchmark:
-        "results/benchmarks/tables/summary.tsv"
     conda:
         "../envs/backprop.yaml"
     params:
@@ -27,8 +25,6 @@ rule manifest:
         manifest="results/manifest.tsv",
     log:
         "results/logs/tables/manifest.log",
-    benchmark:
-        "results/benchmarks/tables/manifest.tsv"
     conda:
         "../envs/backprop.yaml"
     script:

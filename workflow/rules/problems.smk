@@ -8,8 +8,6 @@ rule problem:
         table=problem_path("{problem}"),
     log:
         "results/logs/problems/{problem}.log",
-    benchmark:
-        "results/benchmarks/problems/{problem}.tsv"
     wildcard_constraints:
         problem=names.pattern_of(names.GENERATED),
     conda:
@@ -27,8 +25,6 @@ rule file_problem:
         table=problem_path("file/{name}"),
     log:
         "results/logs/problems/file/{name}.log",
-    benchmark:
-        "results/benchmarks/problems/file/{name}.tsv"
     wildcard_constraints:
         name=names.FILE_NAME.pattern,
     conda:
@@ -48,8 +44,6 @@ rule dataset_problem:
         table=problem_path("{problem}"),
     log:
         "results/logs/problems/{problem}.log",
-    benchmark:
-        "results/benchmarks/problems/{problem}.tsv"
     wildcard_constraints:
         problem=names.pattern_of(["dataset"]),
     conda:

@@ -14,8 +14,6 @@ rule relaxation:
         table=relaxation_path("{problem}", "{theta}"),
     log:
         "results/logs/relaxation/{problem}/{theta}.log",
-    benchmark:
-        "results/benchmarks/relaxation/{problem}/{theta}.tsv"
     conda:
         "../envs/backprop.yaml"
     params:
@@ -32,8 +30,6 @@ rule extrapolation:
         trace=extrapolation_path("{problem}", "{theta}", "_trace"),
     log:
         "results/logs/extrapolation/{problem}/{theta}.log",
-    benchmark:
-        "results/benchmarks/extrapolation/{problem}/{theta}.tsv"
     conda:
         "../envs/backprop.yaml"
     params:
@@ -48,8 +44,6 @@ rule xor_extrapolation:
         trace=extrapolation_path("xor", "logistic", "_trace"),
     log:
         "results/logs/extrapolation/xor/logistic.log",
-    benchmark:
-        "results/benchmarks/extrapolation/xor/logistic.tsv"
     conda:
         "../envs/backprop.yaml"
     params:
@@ -65,8 +59,6 @@ rule relaxation_table:
         table="results/tables/relaxation.parquet",
     log:
         "results/logs/tables/relaxation.log",
-    benchmark:
-        "results/benchmarks/tables/relaxation.tsv"
     conda:
         "../envs/backprop.yaml"
     params:
@@ -82,8 +74,6 @@ rule extrapolation_table:
         table="results/tables/extrapolation.parquet",
     log:
         "results/logs/tables/extrapolation.log",
-    benchmark:
-        "results/benchmarks/tables/extrapolation.tsv"
     conda:
         "../envs/backprop.yaml"
     params:
@@ -104,8 +94,6 @@ rule network_extrapolation:
         scan=extrapolation_path("{problem}", "{network}", "_scan"),
     log:
         "results/logs/extrapolation/{problem}/{network}.log",
-    benchmark:
-        "results/benchmarks/extrapolation/{problem}/{network}.tsv"
     conda:
         "../envs/backprop.yaml"
     params:
@@ -124,8 +112,6 @@ rule scale_networks_table:
         table=aggregate_path("scale_networks"),
     log:
         "results/logs/tables/scale_networks.log",
-    benchmark:
-        "results/benchmarks/tables/scale_networks.tsv"
     conda:
         "../envs/backprop.yaml"
     params:
@@ -143,8 +129,6 @@ rule scale_scan_table:
         table=aggregate_path("scale_scan"),
     log:
         "results/logs/tables/scale_scan.log",
-    benchmark:
-        "results/benchmarks/tables/scale_scan.tsv"
     conda:
         "../envs/backprop.yaml"
     params:

@@ -11,8 +11,6 @@ rule trajectory:
         table=trajectory_path("{problem}", "{theta}", "{method}"),
     log:
         "results/logs/trajectories/{problem}/{theta}/{method}.log",
-    benchmark:
-        "results/benchmarks/trajectories/{problem}/{theta}/{method}.tsv"
     conda:
         "../envs/backprop.yaml"
     params:
@@ -27,8 +25,6 @@ rule xor_backprop:
         seeds="results/tables/xor_seeds.parquet",
     log:
         "results/logs/trajectories/xor/logistic/backprop.log",
-    benchmark:
-        "results/benchmarks/trajectories/xor/logistic/backprop.tsv"
     conda:
         "../envs/backprop.yaml"
     params:
@@ -45,8 +41,6 @@ rule network_trajectory:
         samples=trajectory_samples_path("{problem}", "{network}", "{method}"),
     log:
         "results/logs/trajectories/{problem}/{network}/{method}.log",
-    benchmark:
-        "results/benchmarks/trajectories/{problem}/{network}/{method}.tsv"
     conda:
         "../envs/backprop.yaml"
     params:
