@@ -7,10 +7,13 @@ each running job twice a second from Snakemake's own process (a new thread and a
 /proc/PID/smaps_rollup per process each time), which cost the default run 18 % of its wall
 time on a 2-core machine, and its ``cpu_time`` keeps only the last sample, so it misses
 most of a short job.  ``benchmarks/bench_workflow.py`` sums these lines per rule.
+
+A job script starts with :func:`log_to_file` and ends with :func:`end_job`.
 """
 
 import atexit
 import logging
+import os
 import resource
 import sys
 
@@ -37,6 +40,24 @@ def log_to_file(snakemake) -> logging.Logger:
     # Registered after logging's own exit handler, so it runs first (atexit is LIFO).
     atexit.register(_log_resources, logger)
     return logger
+
+
+def end_job(logger: logging.Logger) -> None:
+    """Log what the job cost and leave its process without tearing the interpreter down.
+
+    The last line of every job script, once its outputs are written and closed.  A
+    process that loaded numpy, scipy and pandas spends about 0.2 s of CPU freeing them at
+    exit (measured on this project's 2-core machine: 1.33 s in all against 1.11 s at
+    ``atexit``), which nothing needs: the kernel reclaims the memory.  So the logs are
+    flushed and closed and the process exits with status 0 at once.  A job that fails
+    never gets here: it exits through the normal path with its error status.
+    """
+    atexit.unregister(_log_resources)
+    _log_resources(logger)
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 def _log_resources(logger: logging.Logger) -> None:

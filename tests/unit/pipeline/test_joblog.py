@@ -10,8 +10,8 @@ from backprop_landscape.pipeline.joblog import read_resources
 SRC = Path(__file__).resolve().parents[3] / "src"
 
 
-def _job(tmp_path, body: str) -> tuple[int, Path]:
-    """Run a script that logs as a workflow job does; return its exit code and log path."""
+def _job(tmp_path, body: str) -> tuple[int, Path, bytes]:
+    """Run a script that logs as a workflow job does: its exit code, log path, stdout."""
     log = tmp_path / "job.log"
     script = textwrap.dedent(
         f"""
@@ -24,11 +24,11 @@ def _job(tmp_path, body: str) -> tuple[int, Path]:
         """
     ) + textwrap.dedent(body)
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=60)
-    return done.returncode, log
+    return done.returncode, log, done.stdout
 
 
 def test_the_last_line_holds_the_cpu_and_the_peak_memory_of_the_job(tmp_path):
-    code, log = _job(
+    code, log, stdout = _job(
         tmp_path,
         """
         block = bytearray(200 * 2**20)  # 200 MB, every page touched
@@ -47,7 +47,7 @@ def test_the_last_line_holds_the_cpu_and_the_peak_memory_of_the_job(tmp_path):
 
 
 def test_a_failed_job_still_records_its_cost_after_the_error(tmp_path):
-    code, log = _job(tmp_path, "raise ValueError('bad value 7 in column u3')\n")
+    code, log, stdout = _job(tmp_path, "raise ValueError('bad value 7 in column u3')\n")
     assert code != 0
     text = log.read_text()
     assert "bad value 7 in column u3" in text
@@ -58,3 +58,26 @@ def test_a_failed_job_still_records_its_cost_after_the_error(tmp_path):
 def test_a_log_without_the_line_reads_as_none(tmp_path):
     (tmp_path / "old.log").write_text("2026-12-02 10:00:00,000 INFO x: done\n")
     assert read_resources(tmp_path / "old.log") is None
+
+
+def test_end_job_exits_at_once_with_status_0_and_everything_written(tmp_path):
+    """end_job skips the interpreter's teardown: logs and outputs must be complete."""
+    out = tmp_path / "table.txt"
+    code, log, stdout = _job(
+        tmp_path,
+        f"""
+        import numpy as np
+        from backprop_landscape.pipeline.joblog import end_job
+        with open({str(out)!r}, "w") as handle:
+            handle.write("done")
+        log.info("last words")
+        print("to stdout", end="")
+        end_job(log)
+        raise RuntimeError("never reached")
+        """,
+    )
+    assert code == 0 and stdout == b"to stdout"
+    assert out.read_text() == "done"
+    text = log.read_text()
+    assert "last words" in text and "never reached" not in text
+    assert text.count("resources:") == 1 and text.rstrip().splitlines()[-1].find("resources") > 0

@@ -3,7 +3,7 @@
 from backprop_landscape.figures import paper as plotting
 from backprop_landscape.figures import save_figure
 from backprop_landscape.pipeline.io import read_table
-from backprop_landscape.pipeline.joblog import log_to_file
+from backprop_landscape.pipeline.joblog import end_job, log_to_file
 
 log = log_to_file(snakemake)
 critical = read_table(snakemake.input.critical)
@@ -11,3 +11,4 @@ bifurcation = read_table(snakemake.input.bifurcation)
 fig = plotting.bifurcation_figure(critical, bifurcation, snakemake.params.thetas)
 save_figure(fig, [snakemake.output.png, snakemake.output.pdf])
 log.info("drew the bifurcation diagram for %s", ", ".join(snakemake.params.thetas))
+end_job(log)

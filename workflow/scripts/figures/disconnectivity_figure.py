@@ -3,7 +3,7 @@
 from backprop_landscape.figures.disconnectivity import disconnectivity_panels
 from backprop_landscape.minima.barriers import disconnectivity
 from backprop_landscape.pipeline.io import read_table
-from backprop_landscape.pipeline.joblog import log_to_file
+from backprop_landscape.pipeline.joblog import end_job, log_to_file
 
 log = log_to_file(snakemake)
 minima = read_table(snakemake.input.minima)
@@ -16,3 +16,4 @@ for panel in snakemake.params.panels:
     titles.append(f"{panel['problem']}, {panel['model']}")
 disconnectivity_panels(trees, titles, snakemake.output)
 log.info("%d panels: %s", len(trees), "; ".join(titles))
+end_job(log)

@@ -3,7 +3,7 @@
 from backprop_landscape.figures import save_figure
 from backprop_landscape.figures.extrapolation import extrapolation_figure
 from backprop_landscape.pipeline.io import read_table
-from backprop_landscape.pipeline.joblog import log_to_file
+from backprop_landscape.pipeline.joblog import end_job, log_to_file
 
 log = log_to_file(snakemake)
 traces = {
@@ -16,3 +16,4 @@ table = table[[key in traces for key in zip(table["problem"], table["theta"], st
 fig = extrapolation_figure(table, traces)
 save_figure(fig, [snakemake.output.png, snakemake.output.pdf])
 log.info("drew %s from %d jobs", snakemake.output.png, len(traces))
+end_job(log)

@@ -3,7 +3,7 @@
 from backprop_landscape.figures import minima as plotting_minima
 from backprop_landscape.figures import save_figure
 from backprop_landscape.pipeline.io import read_table
-from backprop_landscape.pipeline.joblog import log_to_file
+from backprop_landscape.pipeline.joblog import end_job, log_to_file
 
 log = log_to_file(snakemake)
 draw = {
@@ -13,3 +13,4 @@ draw = {
 fig = draw(read_table(snakemake.input.counts), list(snakemake.params.thetas))
 save_figure(fig, [snakemake.output.png, snakemake.output.pdf])
 log.info("drew %s", snakemake.output.png)
+end_job(log)

@@ -5,7 +5,7 @@ from backprop_landscape.figures import save_figure
 from backprop_landscape.models.neuron import reduce_signs
 from backprop_landscape.models.theta import get_theta
 from backprop_landscape.pipeline.io import read_table
-from backprop_landscape.pipeline.joblog import log_to_file
+from backprop_landscape.pipeline.joblog import end_job, log_to_file
 from backprop_landscape.problems.problem import problem_from_frame
 
 log = log_to_file(snakemake)
@@ -20,3 +20,4 @@ draw = plotting.energy_figure if params.plot == "energy" else plotting.image_fig
 fig = draw(reduce_signs(problem.A, problem.y), get_theta(theta), critical, title=title)
 save_figure(fig, [snakemake.output.png, snakemake.output.pdf])
 log.info("drew %s", title)
+end_job(log)

@@ -3,7 +3,7 @@
 from backprop_landscape.figures import save_figure
 from backprop_landscape.figures.scale import scale_figure
 from backprop_landscape.pipeline.io import read_table
-from backprop_landscape.pipeline.joblog import log_to_file
+from backprop_landscape.pipeline.joblog import end_job, log_to_file
 
 log = log_to_file(snakemake)
 log_modes = {
@@ -20,3 +20,4 @@ fig = scale_figure(
 )
 save_figure(fig, [snakemake.output.png, snakemake.output.pdf])
 log.info("drew %s", snakemake.output.png)
+end_job(log)

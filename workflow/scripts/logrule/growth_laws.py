@@ -2,7 +2,7 @@
 
 from backprop_landscape.logrule.tables import growth_laws, theory_for_problem
 from backprop_landscape.pipeline.io import read_columns, write_columns
-from backprop_landscape.pipeline.joblog import log_to_file
+from backprop_landscape.pipeline.joblog import end_job, log_to_file
 
 log = log_to_file(snakemake)
 theory = {}
@@ -20,3 +20,4 @@ table = growth_laws(
 write_columns(table, snakemake.output.table, params=dict(snakemake.params.items()))
 rows = zip(*table.values(), strict=True)
 log.info("growth laws (%s):\n%s", " ".join(table), "\n".join(" ".join(map(str, r)) for r in rows))
+end_job(log)

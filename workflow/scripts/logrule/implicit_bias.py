@@ -2,7 +2,7 @@
 
 from backprop_landscape.logrule.tables import SOFT_SKIP, implicit_bias
 from backprop_landscape.pipeline.io import read_table, write_table
-from backprop_landscape.pipeline.joblog import log_to_file
+from backprop_landscape.pipeline.joblog import end_job, log_to_file
 
 log = log_to_file(snakemake)
 summary, angles = implicit_bias(
@@ -18,3 +18,4 @@ if summary["targets"].iloc[0] == "soft":
 write_table(summary, snakemake.output.table, params=dict(snakemake.params.items()))
 write_table(angles, snakemake.output.angles, params=dict(snakemake.params.items()))
 log.info("implicit bias:\n%s", summary.to_string())
+end_job(log)

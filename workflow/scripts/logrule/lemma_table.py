@@ -4,7 +4,7 @@ import pandas as pd
 
 from backprop_landscape.logrule.tables import SOFT_SKIP, lemma_row
 from backprop_landscape.pipeline.io import read_table, write_table
-from backprop_landscape.pipeline.joblog import log_to_file
+from backprop_landscape.pipeline.joblog import end_job, log_to_file
 
 log = log_to_file(snakemake)
 rows = [
@@ -24,3 +24,4 @@ for row in rows:
         log.info("%s, theta = %s: %s", row["problem"], row["theta"], SOFT_SKIP)
 write_table(table, snakemake.output.table, params=dict(snakemake.params.items()))
 log.info("lemma:\n%s", table.to_string())
+end_job(log)

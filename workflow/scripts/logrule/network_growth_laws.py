@@ -2,7 +2,7 @@
 
 from backprop_landscape.logrule.network import network_tables
 from backprop_landscape.pipeline.io import read_table, write_table
-from backprop_landscape.pipeline.joblog import log_to_file
+from backprop_landscape.pipeline.joblog import end_job, log_to_file
 
 log = log_to_file(snakemake)
 s = snakemake.params.settings
@@ -18,3 +18,4 @@ write_table(modes, snakemake.output.log_mode, params=params)
 last = modes.groupby("seed").last()
 log.info("laws per layer:\n%s", laws.groupby(["layer", "law"]).size().to_string())
 log.info("share in log mode at the end: %s", last["share"].round(3).tolist())
+end_job(log)

@@ -8,7 +8,7 @@ from backprop_landscape.minima.barriers import neuron_barriers
 from backprop_landscape.models.neuron import reduce_problem
 from backprop_landscape.models.theta import get_theta
 from backprop_landscape.pipeline.io import read_table, write_table
-from backprop_landscape.pipeline.joblog import log_to_file
+from backprop_landscape.pipeline.joblog import end_job, log_to_file
 from backprop_landscape.problems.problem import problem_from_frame
 
 log = log_to_file(snakemake)
@@ -31,3 +31,4 @@ log.info(
     int(table["saddle_at_infinity"].sum()),
     time.process_time(),
 )
+end_job(log)

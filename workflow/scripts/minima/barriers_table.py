@@ -6,7 +6,7 @@ import pandas as pd
 
 from backprop_landscape.minima.barriers import escape_table, one_weight_barriers
 from backprop_landscape.pipeline.io import read_table, write_table
-from backprop_landscape.pipeline.joblog import log_to_file
+from backprop_landscape.pipeline.joblog import end_job, log_to_file
 
 log = log_to_file(snakemake)
 exact = [
@@ -34,3 +34,4 @@ log.info(
     len(escape),
     int(escape["to_minimum"].ge(0).sum()),
 )
+end_job(log)

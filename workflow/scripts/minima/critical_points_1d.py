@@ -4,7 +4,7 @@ from backprop_landscape.minima.critical1d import critical_point_columns
 from backprop_landscape.models.neuron import reduce_problem
 from backprop_landscape.models.theta import get_theta
 from backprop_landscape.pipeline.io import read_columns, write_columns
-from backprop_landscape.pipeline.joblog import log_to_file
+from backprop_landscape.pipeline.joblog import end_job, log_to_file
 from backprop_landscape.problems.problem import problem_from_columns
 
 # Arrays in, arrays out: pandas (0.3 s of start-up) would only box them.
@@ -22,3 +22,4 @@ log.info(
     " ".join(columns),
     "\n".join(" ".join(str(value) for value in row) for row in rows),
 )
+end_job(log)

@@ -3,7 +3,7 @@ whether it is certified, and the global basin."""
 
 from backprop_landscape.minima.counts import count_minima, predicted_energies
 from backprop_landscape.pipeline.io import read_table, write_table
-from backprop_landscape.pipeline.joblog import log_to_file
+from backprop_landscape.pipeline.joblog import end_job, log_to_file
 from backprop_landscape.problems.names import parse_problem
 from backprop_landscape.problems.problem import problem_from_frame
 
@@ -28,3 +28,4 @@ for (problem, theta), _ in minima.groupby(["problem", "theta"], sort=False):
 counts = count_minima(minima, sizes, runs, predictions)
 write_table(counts, snakemake.output.table, params=dict(snakemake.params.items()))
 log.info("%d (problem, theta) rows:\n%s", len(counts), counts.to_string())
+end_job(log)

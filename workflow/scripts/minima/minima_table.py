@@ -10,7 +10,7 @@ from backprop_landscape.minima.networks import network_minima
 from backprop_landscape.models.neuron import reduce_problem
 from backprop_landscape.models.theta import get_theta
 from backprop_landscape.pipeline.io import read_table, write_table
-from backprop_landscape.pipeline.joblog import log_to_file
+from backprop_landscape.pipeline.joblog import end_job, log_to_file
 from backprop_landscape.problems.problem import problem_from_frame
 
 CONTRACT = ["problem", "theta", "model", "E", "at_infinity", "basin_fraction", "x", "z_limit"]
@@ -54,3 +54,4 @@ log.info(
     int((table["search"] == "exact").sum()),
     len(table) - len(neurons),
 )
+end_job(log)

@@ -4,7 +4,7 @@ until the estimated missed mass is below its target or the start budget is spent
 from backprop_landscape.minima import find_minima
 from backprop_landscape.models.neuron import reduce_problem
 from backprop_landscape.pipeline.io import read_table, write_table
-from backprop_landscape.pipeline.joblog import log_to_file
+from backprop_landscape.pipeline.joblog import end_job, log_to_file
 from backprop_landscape.problems.problem import problem_from_frame
 
 log = log_to_file(snakemake)
@@ -50,3 +50,4 @@ log.info(
     a["n_high"],
     a["stopped_by"],
 )
+end_job(log)

@@ -11,7 +11,7 @@ from backprop_landscape.minima.barriers import network_barriers
 from backprop_landscape.minima.networks import network_data, network_for, network_minima
 from backprop_landscape.minima.stationary import match_points
 from backprop_landscape.pipeline.io import read_table, write_table
-from backprop_landscape.pipeline.joblog import log_to_file
+from backprop_landscape.pipeline.joblog import end_job, log_to_file
 
 log = log_to_file(snakemake)
 problem, model = snakemake.wildcards.problem, snakemake.wildcards.model
@@ -41,3 +41,4 @@ log.info(
     int((done & (table["stationary_row"].to_numpy() < 0)).sum()),
     time.process_time(),
 )
+end_job(log)

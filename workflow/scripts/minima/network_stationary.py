@@ -4,7 +4,7 @@ import time
 
 from backprop_landscape.minima.networks import network_data, network_for, search_network
 from backprop_landscape.pipeline.io import read_provenance, read_table, write_table
-from backprop_landscape.pipeline.joblog import log_to_file
+from backprop_landscape.pipeline.joblog import end_job, log_to_file
 from backprop_landscape.seeds import derived_seed
 
 log = log_to_file(snakemake)
@@ -33,3 +33,4 @@ log.info(
     points.attrs,
     time.process_time(),
 )
+end_job(log)

@@ -4,7 +4,7 @@ import pandas as pd
 
 from backprop_landscape.minima.networks import COUNT_COLUMNS, network_counts, network_data
 from backprop_landscape.pipeline.io import read_table, write_table
-from backprop_landscape.pipeline.joblog import log_to_file
+from backprop_landscape.pipeline.joblog import end_job, log_to_file
 
 log = log_to_file(snakemake)
 jobs = snakemake.params.jobs
@@ -26,3 +26,4 @@ write_table(pd.concat(points, ignore_index=True), snakemake.output.points, param
 write_table(pd.concat(limits, ignore_index=True), snakemake.output.limits, params=params)
 write_table(counts, snakemake.output.counts, params=params)
 log.info("%d jobs:\n%s", len(jobs), counts.to_string())
+end_job(log)

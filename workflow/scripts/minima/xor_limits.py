@@ -2,7 +2,7 @@
 
 from backprop_landscape.minima.networks import final_weights, network_for, trace_backprop
 from backprop_landscape.pipeline.io import read_table, write_table
-from backprop_landscape.pipeline.joblog import log_to_file
+from backprop_landscape.pipeline.joblog import end_job, log_to_file
 from backprop_landscape.problems.names import network_name
 from backprop_landscape.trajectories import xor
 
@@ -15,3 +15,4 @@ table = trace_backprop(net, xor.INPUTS, xor.TARGETS, ends, read_table(snakemake.
 table.insert(0, "model", model)
 write_table(table, snakemake.output.table, params=dict(s))
 log.info("\n%s", table.drop(columns=["outputs"]).to_string())
+end_job(log)

@@ -3,7 +3,7 @@
 import pandas as pd
 
 from backprop_landscape.pipeline.io import read_table, write_table
-from backprop_landscape.pipeline.joblog import log_to_file
+from backprop_landscape.pipeline.joblog import end_job, log_to_file
 
 log = log_to_file(snakemake)
 jobs = snakemake.params.jobs
@@ -15,3 +15,4 @@ keys = list(jobs[0])
 table = table[keys + [c for c in table.columns if c not in keys]]
 write_table(table, snakemake.output.table, params=dict(snakemake.params.items()))
 log.info("%d rows from %d jobs", len(table), len(frames))
+end_job(log)

@@ -1,7 +1,7 @@
 """results/summary.md: the headline numbers of the run, from the aggregate tables."""
 
 from backprop_landscape.pipeline.io import read_table
-from backprop_landscape.pipeline.joblog import log_to_file
+from backprop_landscape.pipeline.joblog import end_job, log_to_file
 from backprop_landscape.pipeline.summary import summary_markdown
 
 log = log_to_file(snakemake)
@@ -10,3 +10,4 @@ text = summary_markdown(tables, snakemake.params.type3_a)
 with open(snakemake.output.markdown, "w") as out:
     out.write(text)
 log.info("wrote %s", snakemake.output.markdown)
+end_job(log)

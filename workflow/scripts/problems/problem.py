@@ -1,7 +1,7 @@
 """Write one problem's data set (u, y) from its family and fields."""
 
 from backprop_landscape.pipeline.io import write_columns
-from backprop_landscape.pipeline.joblog import log_to_file
+from backprop_landscape.pipeline.joblog import end_job, log_to_file
 from backprop_landscape.problems.families import build_problem
 from backprop_landscape.problems.problem import problem_to_columns
 
@@ -13,3 +13,4 @@ if problem.name != spec["problem"]:  # the grammar and the family's builder disa
 # pyarrow directly: pandas (0.3 s) would only box the arrays
 write_columns(problem_to_columns(problem), snakemake.output.table, params=dict(spec))
 log.info("wrote %s: n = %d, m = %d", problem.name, problem.n, problem.m)
+end_job(log)

@@ -3,7 +3,7 @@
 from backprop_landscape.models.neuron import reduce_signs
 from backprop_landscape.models.theta import get_theta
 from backprop_landscape.pipeline.io import read_table, write_table
-from backprop_landscape.pipeline.joblog import log_to_file
+from backprop_landscape.pipeline.joblog import end_job, log_to_file
 from backprop_landscape.problems.problem import problem_from_frame
 from backprop_landscape.questions.extrapolation import Settings, neuron_experiment, xor_experiment
 from backprop_landscape.seeds import starting_points
@@ -58,3 +58,4 @@ log.info(
     table["n_jumps"].tolist(),
     table["n_rejected"].tolist(),
 )
+end_job(log)

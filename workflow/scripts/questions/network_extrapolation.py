@@ -2,7 +2,7 @@
 
 from backprop_landscape.models.network_kernel import NetworkKernel
 from backprop_landscape.pipeline.io import read_table, write_table
-from backprop_landscape.pipeline.joblog import log_to_file
+from backprop_landscape.pipeline.joblog import end_job, log_to_file
 from backprop_landscape.problems.problem import problem_from_frame
 from backprop_landscape.questions.extrapolation import Settings
 from backprop_landscape.questions.scale import network_experiment
@@ -47,3 +47,4 @@ log.info(
     race["n_rejected"].tolist(),
 )
 log.info("networks:\n%s", tables["networks"].to_string())
+end_job(log)

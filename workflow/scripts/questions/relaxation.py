@@ -4,7 +4,7 @@ P(global minimum reached) against the number of evaluations."""
 from backprop_landscape.models.neuron import reduce_problem
 from backprop_landscape.models.theta import get_theta
 from backprop_landscape.pipeline.io import read_table, write_table
-from backprop_landscape.pipeline.joblog import log_to_file
+from backprop_landscape.pipeline.joblog import end_job, log_to_file
 from backprop_landscape.problems.problem import problem_from_frame
 from backprop_landscape.questions.relaxation import relaxation_experiment
 
@@ -40,3 +40,4 @@ for row in final.itertuples():
         row.budget,
         evals[row.method],
     )
+end_job(log)

@@ -2,7 +2,7 @@
 
 from backprop_landscape.models.network_kernel import NetworkKernel
 from backprop_landscape.pipeline.io import read_table, write_table
-from backprop_landscape.pipeline.joblog import log_to_file
+from backprop_landscape.pipeline.joblog import end_job, log_to_file
 from backprop_landscape.problems.problem import problem_from_frame
 from backprop_landscape.trajectories import network as nt
 
@@ -39,3 +39,4 @@ log.info(
     traj.E[:, -1].tolist(),
     samples.groupby("seed")["train_errors"].last().tolist(),
 )
+end_job(log)

@@ -3,7 +3,7 @@
 from backprop_landscape.models.neuron import reduce_problem
 from backprop_landscape.models.theta import get_theta
 from backprop_landscape.pipeline.io import read_columns, write_columns
-from backprop_landscape.pipeline.joblog import log_to_file
+from backprop_landscape.pipeline.joblog import end_job, log_to_file
 from backprop_landscape.problems.problem import problem_from_columns
 from backprop_landscape.seeds import starting_points
 from backprop_landscape.trajectories.neuron import (
@@ -34,3 +34,4 @@ else:
 write_columns(table, snakemake.output.table, params={"problem": problem, "theta": theta_name, **s})
 final = table["norm_x"].reshape(len(x0), -1)[:, -1]  # rows are seed-major: each seed's last
 log.info("%s %s %s: final norms %s", problem, theta_name, method, final.tolist())
+end_job(log)

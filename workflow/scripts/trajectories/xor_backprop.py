@@ -2,7 +2,7 @@
 
 from backprop_landscape.logrule.tables import network_trajectory
 from backprop_landscape.pipeline.io import write_table
-from backprop_landscape.pipeline.joblog import log_to_file
+from backprop_landscape.pipeline.joblog import end_job, log_to_file
 from backprop_landscape.trajectories.xor import xor_backprop
 
 log = log_to_file(snakemake)
@@ -20,3 +20,4 @@ write_table(
 )
 write_table(result.summary, snakemake.output.seeds, params=dict(s))
 log.info("solved %d of %d seeds", int(result.summary.solved.sum()), len(result.summary))
+end_job(log)
