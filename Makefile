@@ -1,9 +1,12 @@
 # Set-up, run and checks.  Every target creates .venv if needed and installs the project
-# into it, re-installing only when pyproject.toml changed (stamp: .venv/.installed).
+# into it, re-installing only when pyproject.toml changed (stamps in .venv): `run` needs
+# the project alone, `cluster` adds the executor plugins, the checks add the dev tools.
 
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+CLUSTER_STAMP := $(VENV)/.installed-cluster
+DEV_STAMP := $(VENV)/.installed-dev
 CORES ?= 8
 LINT_PATHS := src tests workflow/scripts benchmarks
 # One BLAS thread per process: our arrays are small (m x m Hessians, m-vectors), and an
@@ -12,7 +15,7 @@ LINT_PATHS := src tests workflow/scripts benchmarks
 # this for each job from its `threads`; here it also holds for tests and benchmarks.
 export OPENBLAS_NUM_THREADS ?= 1
 
-.PHONY: all run unlock test test-workflow test-slurm lint report bench clean
+.PHONY: all run unlock cluster test test-workflow test-slurm lint report bench clean
 
 all: run
 
@@ -20,8 +23,16 @@ $(BIN)/python:
 	python3.11 -m venv $(VENV) || python3 -m venv $(VENV)
 
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e .
 	touch $(STAMP)
+
+$(CLUSTER_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[cluster]'
+	touch $(STAMP) $(CLUSTER_STAMP)
+
+$(DEV_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $(STAMP) $(CLUSTER_STAMP) $(DEV_STAMP)
 
 ## run: the whole workflow on config.yaml; after a crash it reruns the jobs that were running
 run: $(STAMP)
@@ -31,12 +42,15 @@ run: $(STAMP)
 unlock: $(STAMP)
 	$(BIN)/snakemake --unlock
 
+## cluster: the executor plugins (pinned) for profiles/slurm and cluster-generic; docs/cluster.md
+cluster: $(CLUSTER_STAMP)
+
 ## report: results/report.html from a finished run
 report: run
 	$(BIN)/snakemake --cores $(CORES) --report results/report.html
 
 ## lint: ruff, snakefmt, snakemake --lint and a dry run of the default config
-lint: $(STAMP)
+lint: $(DEV_STAMP)
 	$(BIN)/ruff check $(LINT_PATHS)
 	$(BIN)/ruff format --check $(LINT_PATHS)
 	$(BIN)/snakefmt --check Snakefile workflow/rules
@@ -50,15 +64,15 @@ test: lint
 	$(BIN)/python -m pytest -m workflow
 
 ## test-workflow: every stage on the small config .test/config.yaml (results in .test/results)
-test-workflow: $(STAMP)
+test-workflow: $(DEV_STAMP)
 	$(BIN)/snakemake --cores 2 --directory .test --rerun-incomplete
 
 ## test-slurm: the small config on a throwaway one-node SLURM (root, Debian-like; not in make test)
-test-slurm: $(STAMP)
+test-slurm: $(DEV_STAMP)
 	bash tests/slurm/run.sh
 
 ## bench: the benchmarks; summary in results/bench/summary.json
-bench: $(STAMP)
+bench: $(DEV_STAMP)
 	$(BIN)/python benchmarks/run.py
 
 ## clean: remove the workflow's outputs (keeps .venv)
