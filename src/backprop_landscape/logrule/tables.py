@@ -75,7 +75,7 @@ def theory_for(theta: Theta | None, w_hat: np.ndarray | None, scalar: bool) -> d
 
 
 def growth_laws(
-    frame: pd.DataFrame | dict, theory: dict, decades: float = TAIL_DECADES, as_frame=True
+    frame: pd.DataFrame | dict, theory: dict, decades: float = TAIL_DECADES, as_frame: bool = True
 ) -> pd.DataFrame | dict:
     """One row per (seed, coordinate) for the norm and every diverging weight.
 
