@@ -21,7 +21,9 @@ _TYPES = {
 def array(values) -> pa.Array:
     """A pyarrow array of a numpy array (float64, int64, int32, int8, bool) or of strings.
 
-    Strings become large_string, the type pyarrow gives a pandas string column.
+    Strings become large_string, the type pyarrow gives a pandas string column.  NaN in a
+    float array becomes null, as ``pa.Table.from_pandas`` makes it (pandas' missing value):
+    the same Parquet file as a frame's.
     """
     if isinstance(values, pa.Array):
         return values
@@ -33,7 +35,11 @@ def array(values) -> pa.Array:
         return pa.Array.from_buffers(pa.bool_(), len(values), [None, pa.py_buffer(bits)])
     if values.ndim != 1 or values.dtype not in _TYPES:
         raise TypeError(f"cannot build an arrow array of {values.dtype} with shape {values.shape}")
-    return pa.Array.from_buffers(_TYPES[values.dtype], len(values), [None, pa.py_buffer(values)])
+    validity = None
+    if values.dtype.kind == "f" and np.isnan(values).any():
+        validity = pa.py_buffer(np.packbits(~np.isnan(values), bitorder="little"))
+    buffers = [validity, pa.py_buffer(values)]
+    return pa.Array.from_buffers(_TYPES[values.dtype], len(values), buffers)
 
 
 def dictionary(codes, categories) -> pa.DictionaryArray:

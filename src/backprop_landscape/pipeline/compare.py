@@ -21,8 +21,20 @@ import pyarrow.parquet as pq
 
 
 def table_difference(a: Path, b: Path) -> str | None:
-    """Why two Parquet tables differ in their data or attrs, or None if they agree."""
-    left, right = pq.read_table(a).to_pandas(), pq.read_table(b).to_pandas()
+    """Why two Parquet tables differ in their data or attrs, or None if they agree.
+
+    The frames are compared exactly, and before that the Arrow columns' types and null
+    counts: a frame reads a null float and a NaN alike, an Arrow reader does not.
+    """
+    arrow_left, arrow_right = pq.read_table(a), pq.read_table(b)
+    if not arrow_left.schema.remove_metadata().equals(arrow_right.schema.remove_metadata()):
+        return f"Arrow schemas differ: {arrow_left.schema} != {arrow_right.schema}"
+    nulls = [column.null_count for column in arrow_left.columns]
+    theirs = [column.null_count for column in arrow_right.columns]
+    if nulls != theirs:
+        named = dict(zip(arrow_left.column_names, zip(nulls, theirs)))
+        return f"null counts differ: { ({k: v for k, v in named.items() if v[0] != v[1]}) }"
+    left, right = arrow_left.to_pandas(), arrow_right.to_pandas()
     try:
         pd.testing.assert_frame_equal(left, right, check_exact=True)
     except AssertionError as error:

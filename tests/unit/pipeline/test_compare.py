@@ -49,3 +49,18 @@ def test_two_empty_folders_do_not_pass(tmp_path, capsys):
     (tmp_path / "b").mkdir()
     assert main([str(tmp_path / "a"), str(tmp_path / "b")]) == 1
     assert "nothing to compare" in capsys.readouterr().out
+
+
+def test_a_nan_where_the_other_run_has_a_null_is_a_difference(tmp_path):
+    """A frame reads null and NaN alike; an Arrow reader (Polars, R, DuckDB) does not."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    a, b = two_runs(tmp_path)
+    nan_not_null = pa.table({"E": pa.array([0.5, 1.0, np.nan], from_pandas=False)})
+    nan_not_null = nan_not_null.append_column(
+        "kind", pa.array(["min", "max", "min"], pa.large_string())
+    )
+    pq.write_table(nan_not_null, b / "tables" / "t.parquet")
+    (line,) = compare_runs(a, b)
+    assert "null counts differ" in line and "'E': (1, 0)" in line

@@ -141,3 +141,19 @@ def test_columns_written_without_pandas_read_back_as_the_frame(tmp_path):
     back = problem_from_columns(read_columns(tmp_path / "c.parquet"), "q")
     same = problem_from_frame(read_table(tmp_path / "c.parquet"), "q")
     assert back.A.flags["F_CONTIGUOUS"] == same.A.flags["F_CONTIGUOUS"]
+
+
+def test_write_columns_makes_nan_a_null_as_a_frame_does(tmp_path):
+    """The same Arrow data as write_table's: pandas' NaN is a missing value, null in Arrow."""
+    import numpy as np
+
+    from backprop_landscape.pipeline.io import read_columns, write_columns
+
+    columns = {"x": np.array([1.0, np.nan, 3.0]), "k": np.array([1, 2, 3]), "s": ["a", "", "c"]}
+    write_columns(columns, tmp_path / "a.parquet")
+    write_table(pd.DataFrame(columns), tmp_path / "b.parquet")
+    mine, theirs = pq.read_table(tmp_path / "a.parquet"), pq.read_table(tmp_path / "b.parquet")
+    assert mine.column("x").null_count == 1
+    assert mine.select(["x", "k"]).equals(theirs.select(["x", "k"]))
+    back = read_columns(tmp_path / "a.parquet")["x"]
+    np.testing.assert_array_equal(back, [1.0, np.nan, 3.0])  # and back to NaN
