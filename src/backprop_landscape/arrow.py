@@ -35,10 +35,9 @@ def array(values) -> pa.Array:
         return pa.Array.from_buffers(pa.bool_(), len(values), [None, pa.py_buffer(bits)])
     if values.ndim != 1 or values.dtype not in _TYPES:
         raise TypeError(f"cannot build an arrow array of {values.dtype} with shape {values.shape}")
-    validity = None
-    if values.dtype.kind == "f" and np.isnan(values).any():
-        validity = pa.py_buffer(np.packbits(~np.isnan(values), bitorder="little"))
-    buffers = [validity, pa.py_buffer(values)]
+    valid = ~np.isnan(values) if values.dtype.kind == "f" else None
+    validity = None if valid is None or valid.all() else np.packbits(valid, bitorder="little")
+    buffers = [None if validity is None else pa.py_buffer(validity), pa.py_buffer(values)]
     return pa.Array.from_buffers(_TYPES[values.dtype], len(values), buffers)
 
 

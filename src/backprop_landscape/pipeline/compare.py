@@ -32,8 +32,9 @@ def table_difference(a: Path, b: Path) -> str | None:
     nulls = [column.null_count for column in arrow_left.columns]
     theirs = [column.null_count for column in arrow_right.columns]
     if nulls != theirs:
-        named = dict(zip(arrow_left.column_names, zip(nulls, theirs)))
-        return f"null counts differ: { ({k: v for k, v in named.items() if v[0] != v[1]}) }"
+        pairs = zip(arrow_left.column_names, zip(nulls, theirs))
+        differing = {name: pair for name, pair in pairs if pair[0] != pair[1]}
+        return f"null counts differ: {differing}"
     left, right = arrow_left.to_pandas(), arrow_right.to_pandas()
     try:
         pd.testing.assert_frame_equal(left, right, check_exact=True)

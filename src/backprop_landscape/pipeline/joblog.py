@@ -4,9 +4,10 @@ The last line of every job's log is what the job cost, from ``getrusage`` when i
 process exits: CPU seconds (its own and its children's, imports included) and the peak
 resident memory.  The rules carry no Snakemake ``benchmark:`` for this: its sampler polls
 each running job twice a second from Snakemake's own process (a new thread and a read of
-/proc/PID/smaps_rollup per process each time), which cost the default run 18 % of its wall
-time on a 2-core machine, and its ``cpu_time`` keeps only the last sample, so it misses
-most of a short job.  ``benchmarks/bench_workflow.py`` sums these lines per rule.
+/proc/PID/smaps_rollup per process each time): on a 2-core machine the multistart jobs
+and their problems took 93 s from clean with it against 76 s without.  And its
+``cpu_time`` keeps only the last sample, so it misses most of a short job.
+``benchmarks/bench_workflow.py`` sums these lines per rule.
 
 A job script starts with :func:`log_to_file` and ends with :func:`end_job`.
 """
