@@ -6,12 +6,18 @@ before any job runs, with a message that names the key and the value
 come from backprop_landscape.pipeline.plan, and the grammar of problem names, from
 which the constraints below are built, from backprop_landscape.problems.names; the rule
 files hold rules only.
+
+A rule whose job takes less time than a process start-up (a problem's table, one
+weight's critical points, the growth laws of one trajectory, the aggregate tables) runs
+its script with ``run: run_script(...)`` in a thread of this process, the others with
+``script:`` in a process of their own: backprop_landscape.pipeline.inprocess.
 """
 
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import min_version
 
 from backprop_landscape.pipeline.config import ConfigError, check_config, load_schema
+from backprop_landscape.pipeline.inprocess import run_script
 from backprop_landscape.pipeline.plan import (
     METHODS,
     MINIMA_FIGURES,

@@ -11,12 +11,10 @@ rule growth_laws:
         table=logrule_path("{problem}", "{theta}", "{method}"),
     log:
         "results/logs/logrule/{problem}/{theta}/{method}.log",
-    conda:
-        "../envs/backprop.yaml"
     params:
         settings=PLAN.settings("logrule"),
-    script:
-        "../scripts/logrule/growth_laws.py"
+    run:
+        run_script("../scripts/logrule/growth_laws.py", locals(), config)
 
 
 rule xor_growth_laws:
@@ -26,12 +24,10 @@ rule xor_growth_laws:
         table=logrule_path(**XOR),
     log:
         "results/logs/logrule/xor/logistic/backprop.log",
-    conda:
-        "../envs/backprop.yaml"
     params:
         settings=PLAN.settings("logrule"),
-    script:
-        "../scripts/logrule/growth_laws.py"
+    run:
+        run_script("../scripts/logrule/growth_laws.py", locals(), config)
 
 
 rule implicit_bias:
@@ -43,12 +39,10 @@ rule implicit_bias:
         angles=implicit_bias_path("{problem}", "{theta}", "_angles"),
     log:
         "results/logs/implicit_bias/{problem}/{theta}.log",
-    conda:
-        "../envs/backprop.yaml"
     params:
         settings=PLAN.settings("logrule"),
-    script:
-        "../scripts/logrule/implicit_bias.py"
+    run:
+        run_script("../scripts/logrule/implicit_bias.py", locals(), config)
 
 
 rule growth_laws_table:
@@ -58,12 +52,10 @@ rule growth_laws_table:
         table=aggregate_path("growth_laws"),
     log:
         "results/logs/tables/growth_laws.log",
-    conda:
-        "../envs/backprop.yaml"
     params:
         jobs=PLAN.growth_law_jobs,
-    script:
-        "../scripts/pipeline/stack_tables.py"
+    run:
+        run_script("../scripts/pipeline/stack_tables.py", locals(), config)
 
 
 rule implicit_bias_table:
@@ -73,12 +65,10 @@ rule implicit_bias_table:
         table="results/tables/implicit_bias.parquet",
     log:
         "results/logs/tables/implicit_bias.log",
-    conda:
-        "../envs/backprop.yaml"
     params:
         jobs=PLAN.neuron_jobs,
-    script:
-        "../scripts/pipeline/stack_tables.py"
+    run:
+        run_script("../scripts/pipeline/stack_tables.py", locals(), config)
 
 
 rule lemma_table:
@@ -89,13 +79,11 @@ rule lemma_table:
         table="results/tables/lemma.parquet",
     log:
         "results/logs/tables/lemma.log",
-    conda:
-        "../envs/backprop.yaml"
     params:
         jobs=PLAN.neuron_jobs,
         settings=PLAN.settings("logrule"),
-    script:
-        "../scripts/logrule/lemma_table.py"
+    run:
+        run_script("../scripts/logrule/lemma_table.py", locals(), config)
 
 
 rule network_growth_laws:
@@ -106,12 +94,10 @@ rule network_growth_laws:
         log_mode=log_mode_path("{problem}", "{network}", "{method}"),
     log:
         "results/logs/logrule/{problem}/{network}/{method}.log",
-    conda:
-        "../envs/backprop.yaml"
     params:
         settings=PLAN.scale_settings("logrule"),
-    script:
-        "../scripts/logrule/network_growth_laws.py"
+    run:
+        run_script("../scripts/logrule/network_growth_laws.py", locals(), config)
 
 
 rule scale_log_mode_table:
@@ -121,9 +107,7 @@ rule scale_log_mode_table:
         table=aggregate_path("scale_log_mode"),
     log:
         "results/logs/tables/scale_log_mode.log",
-    conda:
-        "../envs/backprop.yaml"
     params:
         jobs=PLAN.scale_trajectory_jobs,
-    script:
-        "../scripts/pipeline/stack_tables.py"
+    run:
+        run_script("../scripts/pipeline/stack_tables.py", locals(), config)

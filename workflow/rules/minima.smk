@@ -15,10 +15,8 @@ rule critical_points_1d:
         "results/logs/minima/{problem}/{theta}.log",
     wildcard_constraints:
         problem=PLAN.one_weight_pattern,
-    conda:
-        "../envs/backprop.yaml"
-    script:
-        "../scripts/minima/critical_points_1d.py"
+    run:
+        run_script("../scripts/minima/critical_points_1d.py", locals(), config)
 
 
 rule multistart_minima:
@@ -56,12 +54,10 @@ rule critical_points_table:
         table="results/tables/critical_points.parquet",
     log:
         "results/logs/tables/critical_points.log",
-    conda:
-        "../envs/backprop.yaml"
     params:
         jobs=PLAN.critical_points_jobs,
-    script:
-        "../scripts/pipeline/stack_tables.py"
+    run:
+        run_script("../scripts/pipeline/stack_tables.py", locals(), config)
 
 
 rule minima_table:
@@ -74,13 +70,11 @@ rule minima_table:
         table="results/tables/minima.parquet",
     log:
         "results/logs/tables/minima.log",
-    conda:
-        "../envs/backprop.yaml"
     params:
         jobs=PLAN.minima_table_jobs,
         network_jobs=PLAN.network_jobs,
-    script:
-        "../scripts/minima/minima_table.py"
+    run:
+        run_script("../scripts/minima/minima_table.py", locals(), config)
 
 
 rule bifurcation_table:
@@ -90,12 +84,10 @@ rule bifurcation_table:
         table="results/tables/bifurcation.parquet",
     log:
         "results/logs/tables/bifurcation.log",
-    conda:
-        "../envs/backprop.yaml"
     params:
         jobs=PLAN.bifurcation_jobs,
-    script:
-        "../scripts/pipeline/stack_tables.py"
+    run:
+        run_script("../scripts/pipeline/stack_tables.py", locals(), config)
 
 
 rule minima_counts:
@@ -107,13 +99,11 @@ rule minima_counts:
         table="results/tables/minima_counts.parquet",
     log:
         "results/logs/tables/minima_counts.log",
-    conda:
-        "../envs/backprop.yaml"
     params:
         problems=PLAN.count_problems,
         jobs=PLAN.minima_jobs,
-    script:
-        "../scripts/minima/minima_counts.py"
+    run:
+        run_script("../scripts/minima/minima_counts.py", locals(), config)
 
 
 rule network_stationary:
@@ -145,13 +135,11 @@ rule network_tables:
         counts=aggregate_path("network_counts"),
     log:
         "results/logs/tables/network_tables.log",
-    conda:
-        "../envs/backprop.yaml"
     params:
         jobs=PLAN.network_jobs,
         problems=PLAN.network_problems,
-    script:
-        "../scripts/minima/network_tables.py"
+    run:
+        run_script("../scripts/minima/network_tables.py", locals(), config)
 
 
 rule xor_limits:
@@ -162,12 +150,10 @@ rule xor_limits:
         table=aggregate_path("xor_limits"),
     log:
         "results/logs/tables/xor_limits.log",
-    conda:
-        "../envs/backprop.yaml"
     params:
         settings=PLAN.settings("xor", ["hidden"]),
-    script:
-        "../scripts/minima/xor_limits.py"
+    run:
+        run_script("../scripts/minima/xor_limits.py", locals(), config)
 
 
 rule barriers:
@@ -217,10 +203,8 @@ rule barriers_table:
         escape=aggregate_path("escape"),
     log:
         "results/logs/tables/barriers.log",
-    conda:
-        "../envs/backprop.yaml"
     params:
         jobs=PLAN.barrier_jobs,
         exact_jobs=PLAN.exact_minima_jobs,
-    script:
-        "../scripts/minima/barriers_table.py"
+    run:
+        run_script("../scripts/minima/barriers_table.py", locals(), config)

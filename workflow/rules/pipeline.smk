@@ -10,12 +10,10 @@ rule summary:
         markdown="results/summary.md",
     log:
         "results/logs/tables/summary.log",
-    conda:
-        "../envs/backprop.yaml"
     params:
         type3_a=PLAN.settings("figures")["case3_a"],
-    script:
-        "../scripts/pipeline/summary.py"
+    run:
+        run_script("../scripts/pipeline/summary.py", locals(), config)
 
 
 rule manifest:
@@ -25,10 +23,8 @@ rule manifest:
         manifest="results/manifest.tsv",
     log:
         "results/logs/tables/manifest.log",
-    conda:
-        "../envs/backprop.yaml"
-    script:
-        "../scripts/pipeline/manifest.py"
+    run:
+        run_script("../scripts/pipeline/manifest.py", locals(), config)
 
 
 rule scale:

@@ -10,12 +10,10 @@ rule problem:
         "results/logs/problems/{problem}.log",
     wildcard_constraints:
         problem=names.pattern_of(names.GENERATED),
-    conda:
-        "../envs/backprop.yaml"
     params:
         spec=lambda wildcards: problem_spec(wildcards.problem),
-    script:
-        "../scripts/problems/problem.py"
+    run:
+        run_script("../scripts/problems/problem.py", locals(), config)
 
 
 rule file_problem:
@@ -27,16 +25,14 @@ rule file_problem:
         "results/logs/problems/file/{name}.log",
     wildcard_constraints:
         name=names.FILE_NAME.pattern,
-    conda:
-        "../envs/backprop.yaml"
     params:
         spec=lambda wildcards, input: {
             "problem": f"file/{wildcards.name}",
             "family": "file",
             "fields": {"path": input.data, "name": wildcards.name},
         },
-    script:
-        "../scripts/problems/problem.py"
+    run:
+        run_script("../scripts/problems/problem.py", locals(), config)
 
 
 rule dataset_problem:
@@ -46,9 +42,7 @@ rule dataset_problem:
         "results/logs/problems/{problem}.log",
     wildcard_constraints:
         problem=names.pattern_of(["dataset"]),
-    conda:
-        "../envs/backprop.yaml"
     params:
         spec=lambda wildcards: PLAN.dataset_spec(wildcards.problem),
-    script:
-        "../scripts/problems/problem.py"
+    run:
+        run_script("../scripts/problems/problem.py", locals(), config)

@@ -59,12 +59,10 @@ rule relaxation_table:
         table="results/tables/relaxation.parquet",
     log:
         "results/logs/tables/relaxation.log",
-    conda:
-        "../envs/backprop.yaml"
     params:
         jobs=PLAN.relaxation_jobs,
-    script:
-        "../scripts/pipeline/stack_tables.py"
+    run:
+        run_script("../scripts/pipeline/stack_tables.py", locals(), config)
 
 
 rule extrapolation_table:
@@ -74,12 +72,10 @@ rule extrapolation_table:
         table="results/tables/extrapolation.parquet",
     log:
         "results/logs/tables/extrapolation.log",
-    conda:
-        "../envs/backprop.yaml"
     params:
         jobs=PLAN.extrapolation_table_jobs,
-    script:
-        "../scripts/pipeline/stack_tables.py"
+    run:
+        run_script("../scripts/pipeline/stack_tables.py", locals(), config)
 
 
 rule network_extrapolation:
@@ -112,12 +108,10 @@ rule scale_networks_table:
         table=aggregate_path("scale_networks"),
     log:
         "results/logs/tables/scale_networks.log",
-    conda:
-        "../envs/backprop.yaml"
     params:
         jobs=PLAN.scale_jobs,
-    script:
-        "../scripts/pipeline/stack_tables.py"
+    run:
+        run_script("../scripts/pipeline/stack_tables.py", locals(), config)
 
 
 rule scale_scan_table:
@@ -129,9 +123,7 @@ rule scale_scan_table:
         table=aggregate_path("scale_scan"),
     log:
         "results/logs/tables/scale_scan.log",
-    conda:
-        "../envs/backprop.yaml"
     params:
         jobs=PLAN.scale_jobs,
-    script:
-        "../scripts/pipeline/stack_tables.py"
+    run:
+        run_script("../scripts/pipeline/stack_tables.py", locals(), config)

@@ -81,3 +81,15 @@ def test_end_job_exits_at_once_with_status_0_and_everything_written(tmp_path):
     text = log.read_text()
     assert "last words" in text and "never reached" not in text
     assert text.count("resources:") == 1 and text.rstrip().splitlines()[-1].find("resources") > 0
+
+
+def test_a_job_reports_its_own_peak_memory_not_that_of_the_process_that_started_it(tmp_path):
+    # Linux carries ru_maxrss over fork and exec: a small job started by a large
+    # Snakemake process would report the parent's peak (VmHWM starts afresh at exec).
+    parent = bytearray(600 * 2**20)
+    parent[::4096] = b"x" * len(parent[::4096])
+    code, log, _ = _job(tmp_path, "")
+    assert code == 0
+    _, rss = read_resources(log)
+    assert rss < 400, rss
+    del parent
