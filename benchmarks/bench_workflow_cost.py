@@ -9,6 +9,9 @@
   shared machine is not).
 * ``job_fixed_cost_empty``: the empty script job against a bare interpreter start
   (``python -c pass``): what Snakemake adds around a script.
+* ``job_fixed_cost_in_process``: the same N jobs running our script in threads of
+  Snakemake's process (``run: run_script(...)`` with ``--force-use-threads``, as the
+  workflow's light rules do, see ``pipeline.inprocess``), against ours as a script job.
 * ``import_<package>``: ``python -c "import <package>"``, best of 3 fresh interpreters,
   against ``python -c pass``; ours - baseline is the package's import floor.
 * ``script_<rule>``: the top-level imports of the script of each frequent rule of the
@@ -74,6 +77,23 @@ rule noop:
     script:
         "{script}"
 """
+IN_PROCESS_SNAKEFILE = """
+from backprop_landscape.pipeline.inprocess import run_script
+
+
+rule all:
+    input:
+        expand("out/{{i}}.txt", i=range({n})),
+
+
+rule noop:
+    output:
+        "out/{{i}}.txt",
+    log:
+        "logs/{{i}}.log",
+    run:
+        run_script("{script}", locals(), config)
+"""
 EMPTY = "from pathlib import Path\n\nPath(snakemake.output[0]).touch()\n"
 OURS = (
     "from pathlib import Path\n\n"
@@ -106,13 +126,15 @@ def best_of(command: list[str], repeats: int = REPEATS) -> float:
     return min(timed(command)[0] for _ in range(repeats))
 
 
-def job_cost(script: str) -> tuple[float, float]:
+def job_cost(script: str, in_process: bool = False) -> tuple[float, float]:
     """Wall and CPU seconds per job of N no-op jobs running ``script``, minus a dry run."""
     with tempfile.TemporaryDirectory(prefix="bench-job-cost-") as tmp:
         folder = Path(tmp)
         (folder / "noop.py").write_text(script)
-        (folder / "Snakefile").write_text(SNAKEFILE.format(n=N_JOBS, script="noop.py"))
+        snakefile = IN_PROCESS_SNAKEFILE if in_process else SNAKEFILE
+        (folder / "Snakefile").write_text(snakefile.format(n=N_JOBS, script="noop.py"))
         snakemake = [sys.executable, "-m", "snakemake", "--quiet", "--cores", "1"]
+        snakemake += ["--force-use-threads"] if in_process else []
         dry_wall, dry_cpu = timed([*snakemake, "--dry-run"], cwd=folder)
         wall, cpu = timed(snakemake, cwd=folder)
     return (wall - dry_wall) / N_JOBS, (cpu - dry_cpu) / N_JOBS
@@ -137,6 +159,7 @@ def run() -> list[dict]:
     bare = best_of([sys.executable, "-c", "pass"])
     ours_wall, ours_cpu = job_cost(OURS)
     empty_wall, empty_cpu = job_cost(EMPTY)
+    thread_wall, thread_cpu = job_cost(OURS, in_process=True)
     entries = [
         {
             "name": "job_fixed_cost",
@@ -146,6 +169,12 @@ def run() -> list[dict]:
             f"(empty script {empty_cpu:.3f} s)",
         },
         {"name": "job_fixed_cost_empty", "ours_s": empty_wall, "baseline_s": bare},
+        {
+            "name": "job_fixed_cost_in_process",
+            "ours_s": thread_wall,
+            "baseline_s": ours_wall,
+            "note": f"{N_JOBS} jobs in threads, --cores 1; CPU per job {thread_cpu:.3f} s",
+        },
     ]
     for package in PACKAGES:
         seconds = best_of([sys.executable, "-c", f"import {package}"])

@@ -7,10 +7,11 @@ come from backprop_landscape.pipeline.plan, and the grammar of problem names, fr
 which the constraints below are built, from backprop_landscape.problems.names; the rule
 files hold rules only.
 
-A rule whose job takes less time than a process start-up (a problem's table, one
-weight's critical points, the growth laws of one trajectory, the aggregate tables) runs
-its script with ``run: run_script(...)`` in a thread of this process, the others with
-``script:`` in a process of their own: backprop_landscape.pipeline.inprocess.
+A rule whose job is not much longer than a process start-up (a problem's table, one
+weight's critical points, a minimum or stationary-point search, barriers, one
+trajectory and its growth laws, the aggregate tables) runs its script with ``run:
+run_script(...)`` in a thread of this process; the long jobs and the figures use
+``script:`` and a process of their own: backprop_landscape.pipeline.inprocess.
 """
 
 from snakemake.exceptions import WorkflowError

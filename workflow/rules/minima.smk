@@ -28,12 +28,10 @@ rule multistart_minima:
         "results/logs/minima/{problem}/{theta}.log",
     wildcard_constraints:
         problem=PLAN.multistart_pattern,
-    conda:
-        "../envs/backprop.yaml"
     params:
         settings=PLAN.multistart_settings(),
-    script:
-        "../scripts/minima/multistart_minima.py"
+    run:
+        run_script("../scripts/minima/multistart_minima.py", locals(), config)
 
 
 rule type3_bifurcation:
@@ -41,10 +39,8 @@ rule type3_bifurcation:
         table=bifurcation_path("{theta}"),
     log:
         "results/logs/bifurcation/{theta}.log",
-    conda:
-        "../envs/backprop.yaml"
-    script:
-        "../scripts/minima/type3_bifurcation.py"
+    run:
+        run_script("../scripts/minima/type3_bifurcation.py", locals(), config)
 
 
 rule critical_points_table:
@@ -116,12 +112,10 @@ rule network_stationary:
         "results/logs/minima/{problem}/{model}.log",
     wildcard_constraints:
         model=names.NETWORK_PATTERN,
-    conda:
-        "../envs/backprop.yaml"
     params:
         settings=PLAN.settings("networks", ["starts", "seed"]),
-    script:
-        "../scripts/minima/network_stationary.py"
+    run:
+        run_script("../scripts/minima/network_stationary.py", locals(), config)
 
 
 rule network_tables:
@@ -166,12 +160,10 @@ rule barriers:
         "results/logs/barriers/{problem}/{model}.log",
     wildcard_constraints:
         model=alternatives(SCHEMA["$defs"]["theta"]["enum"]),
-    conda:
-        "../envs/backprop.yaml"
     params:
         settings=PLAN.settings("barriers", ["neighbours", "images"]),
-    script:
-        "../scripts/minima/barriers.py"
+    run:
+        run_script("../scripts/minima/barriers.py", locals(), config)
 
 
 rule network_barriers:
@@ -185,12 +177,10 @@ rule network_barriers:
         "results/logs/barriers/{problem}/{model}.log",
     wildcard_constraints:
         model=names.NETWORK_PATTERN,
-    conda:
-        "../envs/backprop.yaml"
     params:
         settings=PLAN.settings("barriers", ["neighbours", "images"]),
-    script:
-        "../scripts/minima/network_barriers.py"
+    run:
+        run_script("../scripts/minima/network_barriers.py", locals(), config)
 
 
 rule barriers_table:

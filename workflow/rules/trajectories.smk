@@ -11,12 +11,10 @@ rule trajectory:
         table=trajectory_path("{problem}", "{theta}", "{method}"),
     log:
         "results/logs/trajectories/{problem}/{theta}/{method}.log",
-    conda:
-        "../envs/backprop.yaml"
     params:
         settings=lambda wildcards: PLAN.trajectory_settings(wildcards.method),
-    script:
-        "../scripts/trajectories/trajectory.py"
+    run:
+        run_script("../scripts/trajectories/trajectory.py", locals(), config)
 
 
 rule xor_backprop:

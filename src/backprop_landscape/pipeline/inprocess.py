@@ -2,21 +2,26 @@
 
 A script job costs a process: the interpreter, Snakemake's preamble (0.14 s of CPU to
 import the part of Snakemake that unpickles the ``snakemake`` object) and the imports of
-numpy and pyarrow (0.2-0.3 s), about 0.4 s on this project's 2-core machine before its
-first line, then 0.2 s of Snakemake's own bookkeeping around the process.  Writing one
-problem's table or the critical points of one weight takes milliseconds.  Such a rule
-has a one-line ``run:`` that calls :func:`run_script` with its script; with
-``force-use-threads`` (set in profiles/default) Snakemake runs ``run:`` jobs in its
-thread pool, where numpy and pyarrow are imported once for all of them.
+numpy and pyarrow (0.2-0.3 s), scipy and pandas where a job needs them (0.2-0.5 s each),
+about 0.4-0.9 s on this project's 2-core machine before its first line.  Writing one
+problem's table or the critical points of one weight takes milliseconds, a minimum
+search of the default config about half a second.  Such a rule has a one-line ``run:``
+that calls :func:`run_script` with its script; with ``force-use-threads`` (set in
+profiles/default) Snakemake runs ``run:`` jobs in its thread pool, where the packages
+are imported once for all of them.
 
 The script is the same file a ``script:`` directive would run, and it sees the same
 ``snakemake`` object (Snakemake's own class, built from the job's input, output, params,
 wildcards and log), so a rule moves between the two ways by one line and its results
-do not change.  Logging goes through ``joblog.thread_job``.  Only scripts whose work is
-short and thread-safe belong here (no matplotlib, whose pyplot state is global; nothing
-that holds the GIL for long, since Snakemake's scheduler shares it); heavy jobs keep
-their own processes, which run on the other cores meanwhile.  On a cluster a ``run:``
-job that is not a local rule runs in the ``snakemake`` process of its batch job.
+do not change.  Logging goes through ``joblog.thread_job``.  What belongs here: jobs
+whose work is not much longer than a start-up, and thread-safe: no matplotlib (pyplot's
+state is global to the process), and computations that give the same bits in
+concurrent threads as one at a time (tests/unit/pipeline/test_threads.py runs each kind
+so).  The threads share one interpreter lock, so together they use about one core; the
+long jobs (relaxation, extrapolation, the XOR and scale runs, seconds to minutes each)
+and the figures keep processes of their own and use the others meanwhile.  On a
+cluster a ``run:`` job that is not a local rule runs in the ``snakemake`` process of its
+batch job.
 """
 
 from __future__ import annotations

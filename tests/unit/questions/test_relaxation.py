@@ -7,7 +7,7 @@ from scipy.optimize import dual_annealing, minimize
 
 from backprop_landscape.figures.relaxation import relaxation_figure
 from backprop_landscape.minima.critical1d import critical_points
-from backprop_landscape.models.neuron import energy
+from backprop_landscape.models.neuron import energy, gradient
 from backprop_landscape.models.theta import THETAS, get_theta
 from backprop_landscape.problems.families import product_problem
 from backprop_landscape.questions.relaxation import (
@@ -57,6 +57,22 @@ def product_matrix(m, a):
 # --------------------------------------------------------------------------------------
 # Counting
 # --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", sorted(THETAS))
+@pytest.mark.parametrize("soft", [False, True])
+def test_fun_and_grad_give_the_bits_of_energy_and_gradient(name, soft):
+    # One pass over the margins serves both; the methods must see the values the
+    # separate functions give, bit for bit, or their runs (and the tables) would change.
+    theta = get_theta(name)
+    rng = np.random.default_rng(7)
+    A = rng.normal(size=(9, 3))
+    targets = rng.uniform(0.2, 1.0, 9) if soft else None
+    f = CountingEnergy(A, theta, max_evals=10**6, targets=targets)
+    for x in rng.normal(scale=3.0, size=(50, 3)):
+        value, g = f.fun_and_grad(x)
+        assert value == float(energy(A, x, theta, targets))
+        np.testing.assert_array_equal(g, gradient(A, x, theta, targets))
 
 
 def test_counter_counts_each_call_exactly_and_records_what_it_revealed():

@@ -2,8 +2,6 @@
 minimum and its nearest few and the global one, saddles refined and confirmed, paths to a
 minimum at infinity run out along its face (minima.barriers.neuron_barriers)."""
 
-import time
-
 from backprop_landscape.minima.barriers import neuron_barriers
 from backprop_landscape.models.neuron import reduce_problem
 from backprop_landscape.models.theta import get_theta
@@ -22,13 +20,12 @@ table = neuron_barriers(
 )
 write_table(table, snakemake.output.table, params={**snakemake.wildcards, **s})
 log.info(
-    "%s, %s: %d minima, %d pairs, %d saddles confirmed, %d barriers at infinity; %.2f s CPU",
+    "%s, %s: %d minima, %d pairs, %d saddles confirmed, %d barriers at infinity",
     problem_name,
     theta,
     len(minima),
     len(table),
     int(table["confirmed"].sum()),
     int(table["saddle_at_infinity"].sum()),
-    time.process_time(),
 )
 end_job(log)

@@ -3,8 +3,6 @@ network's rows of minima.parquet (minima.networks.network_minima); each confirme
 is looked up among the stationary search's classes (column stationary_row, -1: a saddle
 the search missed, counted in the summary)."""
 
-import time
-
 import numpy as np
 
 from backprop_landscape.minima.barriers import network_barriers
@@ -31,7 +29,7 @@ if done.any():
 write_table(table, snakemake.output.table, params={**snakemake.wildcards, **s})
 log.info(
     "%s, %s: %d minima (%d at infinity, not joined), %d pairs, %d confirmed, %d of their"
-    " saddles not among the stationary search's; %.2f s CPU",
+    " saddles not among the stationary search's",
     problem,
     model,
     len(minima),
@@ -39,6 +37,5 @@ log.info(
     len(table),
     int(table["confirmed"].sum()),
     int((done & (table["stationary_row"].to_numpy() < 0)).sum()),
-    time.process_time(),
 )
 end_job(log)

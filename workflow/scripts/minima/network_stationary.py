@@ -1,7 +1,5 @@
 """Every stationary point of a network on one problem, and the limits its descents approach."""
 
-import time
-
 from backprop_landscape.minima.networks import network_data, network_for, search_network
 from backprop_landscape.pipeline.io import read_provenance, read_table, write_table
 from backprop_landscape.pipeline.joblog import end_job, log_to_file
@@ -23,7 +21,7 @@ params = {**snakemake.wildcards, **s}
 write_table(points, snakemake.output.table, params=params)
 write_table(limits, snakemake.output.limits, params=params)
 log.info(
-    "%s, %s (%d parameters%s): %s; limits %s; run counts %s; %.2f s CPU in this process",
+    "%s, %s (%d parameters%s): %s; limits %s; run counts %s",
     problem,
     model,
     net.n_params,
@@ -31,6 +29,5 @@ log.info(
     points["kind"].value_counts().to_dict(),
     limits["kind"].value_counts().to_dict(),
     points.attrs,
-    time.process_time(),
 )
 end_job(log)
