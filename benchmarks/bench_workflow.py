@@ -3,14 +3,15 @@
 * ``workflow_from_clean``: ``snakemake --cores 8`` on config.yaml in a fresh copy of the
   workflow; baseline: the same run with ``--cores 1``.
   Its note gives the peak memory (max_rss of the resources line that ends every job's
-  log, see ``pipeline.joblog``) and the job that reached it: the issue asks for < 2 GiB
-  per job.
+  log, see ``pipeline.joblog``; for a job in a thread, Snakemake's process's) and the job
+  that reached it: the issue asks for < 2 GiB per job.
 * ``workflow_cpu``: CPU seconds of the run from clean as the jobs record them (the
-  resources lines, ``getrusage`` of each job's process at its exit, summed over
-  ``results/logs/**/*.log``) against the CPU seconds of the whole ``snakemake`` process
-  and everything it waited for (``getrusage`` of the children, as ``/usr/bin/time``
-  reports it).  The difference is Snakemake's own work: its scheduling and, per job, the
-  shell and the interpreter around a script before the script's first line.  The note
+  resources lines, summed over ``results/logs/**/*.log``: ``getrusage`` of a script
+  job's process at its exit, the thread's CPU time of a job run in a thread of
+  Snakemake's process) against the CPU seconds of the whole ``snakemake`` process and
+  everything it waited for (``getrusage`` of the children, as ``/usr/bin/time`` reports
+  it).  The difference is Snakemake's own work: its scheduling and, per script job, the
+  shell and the interpreter around the script before its first line.  The note
   gives the wall time and the CPU seconds per rule, largest first; ``python
   benchmarks/bench_workflow.py RESULTS`` prints that table for a finished run.
 * ``workflow_noop_rerun``: ``snakemake --cores 8`` once every output is up to date;

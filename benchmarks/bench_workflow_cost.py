@@ -63,7 +63,7 @@ FREQUENT = {
 }
 HEAVY = ["pandas", "pyarrow.parquet", "scipy.optimize", "scipy.integrate", "matplotlib"]
 
-SNAKEFILE = """
+SNAKEFILE = """{header}
 rule all:
     input:
         expand("out/{{i}}.txt", i=range({n})),
@@ -74,26 +74,13 @@ rule noop:
         "out/{{i}}.txt",
     log:
         "logs/{{i}}.log",
-    script:
-        "{script}"
+{action}
 """
-IN_PROCESS_SNAKEFILE = """
-from backprop_landscape.pipeline.inprocess import run_script
-
-
-rule all:
-    input:
-        expand("out/{{i}}.txt", i=range({n})),
-
-
-rule noop:
-    output:
-        "out/{{i}}.txt",
-    log:
-        "logs/{{i}}.log",
-    run:
-        run_script("{script}", locals(), config)
-"""
+AS_SCRIPT = {"header": "", "action": '    script:\n        "{script}"'}
+IN_THREAD = {
+    "header": "from backprop_landscape.pipeline.inprocess import run_script\n\n",
+    "action": '    run:\n        run_script("{script}", locals(), config)',
+}
 EMPTY = "from pathlib import Path\n\nPath(snakemake.output[0]).touch()\n"
 OURS = (
     "from pathlib import Path\n\n"
@@ -131,8 +118,10 @@ def job_cost(script: str, in_process: bool = False) -> tuple[float, float]:
     with tempfile.TemporaryDirectory(prefix="bench-job-cost-") as tmp:
         folder = Path(tmp)
         (folder / "noop.py").write_text(script)
-        snakefile = IN_PROCESS_SNAKEFILE if in_process else SNAKEFILE
-        (folder / "Snakefile").write_text(snakefile.format(n=N_JOBS, script="noop.py"))
+        way = IN_THREAD if in_process else AS_SCRIPT
+        action = way["action"].format(script="noop.py")
+        snakefile = SNAKEFILE.format(header=way["header"], n=N_JOBS, action=action)
+        (folder / "Snakefile").write_text(snakefile)
         snakemake = [sys.executable, "-m", "snakemake", "--quiet", "--cores", "1"]
         snakemake += ["--force-use-threads"] if in_process else []
         dry_wall, dry_cpu = timed([*snakemake, "--dry-run"], cwd=folder)
