@@ -1,8 +1,8 @@
 """Send a script job's logging, warnings and uncaught exceptions to its log file.
 
-The last line of every job's log is what the job cost, from ``getrusage`` when its
-process exits: CPU seconds (its own and its children's, imports included) and the peak
-resident memory.  The rules carry no Snakemake ``benchmark:`` for this: its sampler polls
+The last line of every job's log is what the job cost when its process exits: CPU
+seconds from ``getrusage`` (its own and its children's, imports included) and the peak
+resident memory (VmHWM).  The rules carry no Snakemake ``benchmark:`` for this: its sampler polls
 each running job twice a second from Snakemake's own process (a new thread and a read of
 /proc/PID/smaps_rollup per process each time): on a 2-core machine the multistart jobs
 and their problems took 93 s from clean with it against 76 s without.  And its
@@ -11,8 +11,8 @@ and their problems took 93 s from clean with it against 76 s without.  And its
 
 A job script starts with :func:`log_to_file` and ends with :func:`end_job`.  The same
 script can also run in a thread of Snakemake's own process (``pipeline.inprocess``, for
-the jobs whose work is shorter than a process start-up): :func:`thread_job` then keeps
-its log, and the two functions hand over to it.
+the jobs whose work is not much longer than a process start-up): :func:`thread_job`
+then keeps its log, and the two functions hand over to it.
 """
 
 import atexit
