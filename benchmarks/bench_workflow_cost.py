@@ -50,7 +50,9 @@ PACKAGES = [
     "matplotlib.figure",
     "matplotlib.pyplot",
 ]
-# The default run's most frequent rules (484 jobs in all): these are 85% of them.
+# The default run's most frequent rules (484 jobs in all): these are 85% of them.  All but
+# paper_figure now run in threads (pipeline.inprocess); script_<rule> is what each would
+# load as a script job.
 FREQUENT = {
     "problem": "problems/problem.py",
     "critical_points_1d": "minima/critical_points_1d.py",
