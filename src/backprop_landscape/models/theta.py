@@ -126,6 +126,21 @@ class Theta:
         soft = np.where(z >= 0, u - (1.0 - t), (1.0 + t) - self.one_plus(z))
         return np.where(t == 1.0, u, soft)
 
+    def residual_and_d1(self, z, t=None):
+        """(t - theta(z), theta'(z)) together, bit for bit :meth:`residual` and :meth:`d1`.
+
+        The hot path of every descent loop (E and its gradient need both at each step):
+        a theta whose two share work (tanh: expit(-2 z)) overrides
+        :meth:`one_minus_and_d1`, which serves the hard targets.
+        """
+        if t is None:
+            return self.one_minus_and_d1(z)
+        return self.residual(z, t), self.d1(z)
+
+    def one_minus_and_d1(self, z):
+        """(1 - theta(z), theta'(z)), bit for bit :meth:`one_minus` and :meth:`d1`."""
+        return self.one_minus(z), self.d1(z)
+
     def log_residual(self, z, t=None):
         """(sign, log|t - theta(z)|), finite where 1 - theta underflows (hard rows).
 
@@ -270,6 +285,11 @@ class Tanh(Theta):
         z = np.asarray(z, dtype=float)
         return 4.0 * special.expit(2.0 * z) * special.expit(-2.0 * z)
 
+    def one_minus_and_d1(self, z):
+        z = np.asarray(z, dtype=float)
+        shared = special.expit(-2.0 * z)  # the factor one_minus and d1 both compute
+        return 2.0 * shared, 4.0 * special.expit(2.0 * z) * shared
+
     def d2(self, z):
         return -2.0 * np.tanh(z) * self.d1(z)
 
@@ -410,6 +430,12 @@ class Softsign(Theta):
     def d1(self, z):
         return np.square(_reciprocal_one_plus_abs(z))
 
+    def one_minus_and_d1(self, z):
+        z = np.asarray(z, dtype=float)
+        abs_z = np.abs(z)
+        denominator = 1.0 + abs_z  # shared by one_minus and d1
+        return (1.0 + (abs_z - z)) / denominator, np.square(1.0 / denominator)
+
     def d2(self, z):
         return -2.0 * np.sign(z) * _reciprocal_one_plus_abs(z) ** 3
 
@@ -450,6 +476,8 @@ def _log1p_square(z):
     """log(1 + z^2) without overflow of z^2 for |z| up to the float limit."""
     z = np.abs(np.asarray(z, dtype=float))
     big = z > 1e150
+    if not big.any():  # the usual case, and the same values as the general one below
+        return np.log1p(z * z)
     safe = np.where(big, 1.0, z)
     return np.where(big, 2.0 * np.log(np.where(big, z, 1.0)), np.log1p(safe * safe))
 

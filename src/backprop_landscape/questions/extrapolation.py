@@ -348,7 +348,8 @@ def descend(
             detected_at[f] = 0
 
     iteration = 0
-    while iteration < budget and active.any():
+    running = bool(active.any())  # kept up to date where active changes
+    while iteration < budget and running:
         iteration += 1
         trial = active & jump
         any_trial = extrapolate and bool(trial.any())
@@ -430,6 +431,7 @@ def descend(
             trace.append(_trace_rows(labels, iteration, tau, E, event, rows))
         if any_finished:
             active = ~stopped
+            running = bool(active.any())
 
     last = ~stopped
     stop_at[last] = iteration

@@ -109,10 +109,10 @@ class CountingEnergy:
         # One pass over the margins for both, in the operations energy() and gradient()
         # perform, so the values are theirs bit for bit.
         z = margins(self.A, x)
-        residual = self.theta.residual(z, self.targets)
+        residual, d1 = self.theta.residual_and_d1(z, self.targets)
         value = float(np.sum(np.square(residual), axis=-1))
         self._trace += [value, np.inf]
-        return value, -2.0 * (residual * self.theta.d1(z)) @ self.A
+        return value, -2.0 * (residual * d1) @ self.A
 
     @property
     def trace(self) -> np.ndarray:

@@ -80,6 +80,39 @@ def test_fast_kernels_match_the_primitives(theta):
     assert d2 == pytest.approx(np.abs(theta.d2(a)), rel=1e-12, abs=1e-15)
 
 
+#: Margins from the middle to the float limit, both signs, with the edge cases.
+WIDE = np.r_[
+    np.linspace(-40.0, 40.0, 801),
+    np.geomspace(1e-300, 1e308, 300),
+    -np.geomspace(1e-300, 1e308, 300),
+    [0.0, -0.0, np.inf, -np.inf, np.nan],
+]
+
+
+@pytest.mark.parametrize("soft", [False, True])
+def test_residual_and_d1_are_residual_and_d1_bit_for_bit(theta, soft):
+    """The descent loops' fused pair must not move a table's bits: same values exactly."""
+    t = np.resize([1.0, 0.8, -0.3], WIDE.size) if soft else None
+    with np.errstate(all="ignore"):
+        pair = theta.residual_and_d1(WIDE, t)
+        np.testing.assert_array_equal(pair[0], theta.residual(WIDE, t))
+        np.testing.assert_array_equal(pair[1], theta.d1(WIDE))
+        scalar = theta.residual_and_d1(2.5)
+        assert scalar == (theta.residual(2.5), theta.d1(2.5))
+
+
+def test_log1p_square_is_the_same_with_or_without_a_huge_entry_alongside():
+    """Its shortcut (no |z| > 1e150 in the array) and the general branch agree entry by entry."""
+    from backprop_landscape.models.theta import _log1p_square
+
+    z = np.r_[np.linspace(-1e3, 1e3, 2001), 1e-200, 1e150, -1e150]
+    alone = _log1p_square(z)
+    beside_huge = _log1p_square(np.r_[z, 1e300])
+    np.testing.assert_array_equal(alone, beside_huge[:-1])
+    assert beside_huge[-1] == 2.0 * np.log(1e300)
+    np.testing.assert_allclose(alone[:2001], np.log1p(z[:2001] ** 2), rtol=1e-15)
+
+
 def test_curvature_slope_bound_holds_where_the_curvature_is_smooth(theta):
     if not theta.smooth_curvature:  # softsign: theta'' jumps at 0, so does c
         assert theta.curvature_slope_bound is None
