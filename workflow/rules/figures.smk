@@ -49,7 +49,10 @@ rule trajectories_figure:
             trajectory_path(problem, wildcards.theta, "flow")
             for problem in PLAN.trajectory_problems
         ],
-        laws="results/tables/growth_laws.parquet",
+        # only the log-rule plot draws the fitted laws: the trajectories need not wait
+        laws=lambda wildcards: (
+            "results/tables/growth_laws.parquet" if wildcards.plot == "log_rule" else []
+        ),
     output:
         **figure_outputs(
             "{plot}_{theta}", "dynamics_figure", "Diverging weights", "{plot}", theta="{theta}"
