@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from backprop_landscape.models.theta import THETA_NAMES, get_theta
+from backprop_landscape.models.theta import THETA_NAMES, _log1p_square, get_theta
 
 Z = np.array([-7.5, -2.0, -0.6, -0.1, 0.0, 0.1, 0.6, 2.0, 7.5])
 
@@ -103,8 +103,6 @@ def test_residual_and_d1_are_residual_and_d1_bit_for_bit(theta, soft):
 
 def test_log1p_square_is_the_same_with_or_without_a_huge_entry_alongside():
     """Its shortcut (no |z| > 1e150 in the array) and the general branch agree entry by entry."""
-    from backprop_landscape.models.theta import _log1p_square
-
     z = np.r_[np.linspace(-1e3, 1e3, 2001), 1e-200, 1e150, -1e150]
     alone = _log1p_square(z)
     beside_huge = _log1p_square(np.r_[z, 1e300])
