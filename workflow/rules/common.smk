@@ -19,6 +19,7 @@ from snakemake.utils import min_version
 
 from backprop_landscape.pipeline.config import ConfigError, check_config, load_schema
 from backprop_landscape.pipeline.inprocess import run_script
+from backprop_landscape.pipeline.params_check import defer_pandas_import
 from backprop_landscape.pipeline.plan import (
     METHODS,
     MINIMA_FIGURES,
@@ -48,6 +49,7 @@ from backprop_landscape.problems import names
 from backprop_landscape.problems.datafile import DataFileError, input_width
 
 min_version("9.0")
+defer_pandas_import()  # Snakemake's params check need not import pandas (a no-op rerun's 0.3 s)
 
 SCHEMA = load_schema(workflow.source_path("../schemas/config.schema.yaml"))
 try:
