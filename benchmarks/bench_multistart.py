@@ -50,6 +50,7 @@ import resource
 import time
 
 import numpy as np
+from scipy.integrate import solve_ivp
 from scipy.optimize import minimize
 
 from backprop_landscape.minima import find_minima, sample_starts
@@ -64,6 +65,8 @@ THETA = "tanh"
 LBFGS = {"gtol": 1e-10, "ftol": 1e-15}
 REPEATS = 3
 SAME = 1e-5  # two minima are one when their z agree to this (max norm)
+FLOW_T = 1e6  # the gradient flow's horizon; its end point is then judged by _finite_minimum
+EQUAL_TIME_STARTS = 100_000  # about as many starts as ours descends in the loop's time
 
 
 def _peak_mb() -> float:
@@ -182,26 +185,66 @@ def _compare(A, theta, table, labels, ends) -> tuple[list[str], dict]:
 ADAPTIVE = {"n_starts": 1000, "batch": 1000, "max_starts": 20_000, "missed_target": 1e-3}
 
 
-def _lbfgs_minima_check(A, theta, ends, table) -> list[str]:
-    """Per finite minimum L-BFGS-B reaches: E, whether ours has it, whether we keep it."""
-    points = []
-    for x in ends:
+def _gradient_flow_end(A, theta, x0) -> np.ndarray:
+    """The point the gradient flow dx/dt = -grad E(x) from x0 reaches at t = FLOW_T (LSODA)."""
+    flow = solve_ivp(
+        lambda t, x: -gradient(A, x, theta),
+        (0.0, FLOW_T),
+        x0,
+        method="LSODA",
+        jac=lambda t, x: -hessian(A, x, theta),
+        rtol=1e-10,
+        atol=1e-12,
+    )
+    return flow.y[:, -1]
+
+
+def _ends_at(A, theta, x) -> str:
+    """'E = ...' of the finite minimum next to x, or where x is heading otherwise."""
+    z = _finite_minimum(A, theta, x)
+    if z is None:
+        E, far = energy(A, x, theta), np.abs(A @ x).max()
+        return f"no finite minimum (E = {E:.6f}, max |z| {far:.0f})"
+    return f"E = {float(np.sum(np.square(theta.one_minus(z)))):.6f}"
+
+
+def _lbfgs_minima_check(A, theta, ends, table, starts) -> tuple[list[str], int]:
+    """Per finite minimum L-BFGS-B reaches: E, whether ours has it, whether we keep it.
+
+    For one that ours lacks, where the gradient flow (the limit of backprop with small
+    steps) and our descent go from the start at which L-BFGS-B reached it.  Returns the
+    lines and the number of L-BFGS-B's minima not among ours.
+    """
+    points, first_start = [], []
+    for j, x in enumerate(ends):
         z = _finite_minimum(A, theta, x)
         if z is not None and _find(z, np.array(points).reshape(-1, A.shape[0])) < 0:
             points.append(z)
+            first_start.append(j)
     ours = np.array([A @ np.array(x) for x in table[~table.at_infinity].x]).reshape(-1, A.shape[0])
-    lines = []
-    for z in points:
+    lines, missing = [], 0
+    for z, j in zip(points, first_start):
         E = float(np.sum(np.square(theta.one_minus(z))))
         x = np.linalg.lstsq(A, z, rcond=None)[0]
         again = find_minima(A, theta, starts=x[None, :])
         kept = len(again) == 1 and not again.at_infinity.iloc[0]
         kept = kept and _find(z, np.array([A @ np.array(again.x.iloc[0])])) >= 0
-        lines.append(
-            f"E = {E:.6f}: {'among ours' if _find(z, ours) >= 0 else 'NOT among ours'}, "
+        among = _find(z, ours) >= 0
+        line = (
+            f"E = {E:.6f}: {'among ours' if among else 'NOT among ours'}, "
             f"{'a local minimum for us too' if kept else 'not kept by our descent'}"
         )
-    return lines
+        if not among:
+            missing += 1
+            mine = find_minima(A, theta, starts=starts[j : j + 1])
+            mine_at = "at infinity" if mine.at_infinity.iloc[0] else "finite"
+            line += (
+                f" (L-BFGS-B from start {j}; from there the gradient flow reaches "
+                f"{_ends_at(A, theta, _gradient_flow_end(A, theta, starts[j]))} at t = "
+                f"{FLOW_T:.0e}, our descent the {mine_at} minimum E = {mine.E.iloc[0]:.6f})"
+            )
+        lines.append(line)
+    return lines, missing
 
 
 def bench_adaptive(A, theta, fixed_s: float) -> dict:
@@ -248,8 +291,8 @@ def bench_multistart() -> dict:
     finite = table[~table.at_infinity]
     print("\n".join(lines))
     adaptive = bench_adaptive(A, theta, ours)
-    checks = _lbfgs_minima_check(A, theta, ends, table)
-    in_adaptive = _lbfgs_minima_check(A, theta, ends, adaptive.pop("table"))
+    checks, _ = _lbfgs_minima_check(A, theta, ends, table, starts)
+    in_adaptive, _ = _lbfgs_minima_check(A, theta, ends, adaptive.pop("table"), starts)
     print("L-BFGS-B's finite minima, against the 10,000 starts:", "; ".join(checks))
     print("... against the adaptive run:", "; ".join(in_adaptive))
     agreement = (
@@ -285,7 +328,31 @@ def bench_multistart() -> dict:
             f"{'; '.join(in_adaptive)}"
         ),
     }
-    return [entry, adaptive]
+    return [entry, adaptive, bench_equal_time(A, theta, baseline, ends, starts)]
+
+
+def bench_equal_time(A, theta, baseline_s: float, ends, starts) -> dict:
+    """Ours with EQUAL_TIME_STARTS starts against the L-BFGS-B loop's time for N_STARTS.
+
+    At equal time, does ours find every finite minimum the loop reaches from its first
+    BASELINE_STARTS starts?  One run (it takes about as long as the baseline).
+    """
+    many = sample_starts(A.shape[1], EQUAL_TIME_STARTS, seed=1)
+    t0 = time.perf_counter()
+    table = find_minima(A, theta, starts=many)
+    ours = time.perf_counter() - t0
+    checks, missing = _lbfgs_minima_check(A, theta, ends, table, starts)
+    finite = table[~table.at_infinity]
+    note = (
+        f"ours on {EQUAL_TIME_STARTS:,} starts (seed 1), one run, against the L-BFGS-B "
+        f"loop on {N_STARTS:,} (extrapolated as in multistart_10k): {len(finite)} finite "
+        f"and {int(table.at_infinity.sum())} minima at infinity; of the "
+        f"{len(checks)} finite minima L-BFGS-B reaches from its first {BASELINE_STARTS} "
+        f"starts, {len(checks) - missing} are among ours: {'; '.join(checks)}"
+    )
+    print(note)
+    return {"name": "multistart_equal_time", "ours_s": ours, "baseline_s": baseline_s,
+            "note": note}  # fmt: skip
 
 
 def run() -> list[dict]:
