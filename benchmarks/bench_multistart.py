@@ -42,6 +42,12 @@ missing from the first has a basin our starts (almost) never reach; the note say
 1,000, batches of 1,000, until the Good-Turing missed mass is below 1e-3 or 20,000 starts
 are spent), against the fixed 10,000 starts as its "baseline": the time to reach the
 missed-mass target, what stopped it, the missed mass and Chao1's total at the end.
+
+``multistart_equal_time``: ours on 100,000 starts (about what it descends in the
+loop's time for 10,000), one run, against that time: is every finite minimum the loop
+reaches from its 500 starts then among ours?  For each one that a search lacks, the note
+also says where the gradient flow from the loop's start goes (``solve_ivp``, LSODA, to
+t = 1e6), and where our descent goes.
 """
 
 from __future__ import annotations
