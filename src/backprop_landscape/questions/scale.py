@@ -40,7 +40,7 @@ import pandas as pd
 
 from ..models.network_kernel import NetworkKernel
 from ..problems.separability import angle_to
-from .extrapolation import Settings, descend
+from .extrapolation import Settings, paired_descents
 
 KINDS = ("stopped", "start", "plain", "extrapolated", "horizon")
 MARGIN_QUANTILES = (0.0, 0.1, 0.5)
@@ -154,11 +154,11 @@ def race(
         k = nearest_index(t, t[i0] / 10.0**back)
         if k < i0:
             history.append((np.array([t[k] / eta]), D[k][None, :], np.array([E[k]])))
-    common = {"settings": settings, "per_decade": per_decade, "seeds": [seed], "t_virtual0": tau0}
+    common = {"per_decade": per_decade, "seeds": [seed], "t_virtual0": tau0}
     x0 = X[i0][None, :]
-    evaluate = kernel.energy_gradient
-    plain = descend(evaluate, x0, eta, target, budget, extrapolate=False, **common)
-    fast = descend(evaluate, x0, eta, target, budget, history=history, **common)
+    plain, fast = paired_descents(
+        kernel.energy_gradient, x0, eta, target, budget, settings, history=history, **common
+    )
     t_hit = t[i0:][np.argmax(E[i0:] <= target)]
     estimated = not bool(plain.reached[0])
     steps_plain = float(plain.steps[0]) if not estimated else (t_hit - t[i0]) / eta
