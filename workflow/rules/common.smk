@@ -23,6 +23,7 @@ from backprop_landscape.pipeline.params_check import defer_pandas_import
 from backprop_landscape.pipeline.plan import (
     METHODS,
     MINIMA_FIGURES,
+    PAPER_FIGURES,
     SUMMARY_TABLES,
     XOR,
     Plan,
@@ -77,6 +78,22 @@ def figure_outputs(name, caption, category, subcategory=None, **labels):
             labels={**labels, "format": ext},
         )
         for ext in ("png", "pdf")
+    }
+
+
+def paper_figure_outputs():
+    """Figures 1-4 of one theta (one job: the imports of a figure job cost more than the
+    drawing of one), each with the caption of its own claim."""
+    return {
+        f"fig{fig}_{ext}": path
+        for fig in PAPER_FIGURES
+        for ext, path in figure_outputs(
+            f"fig{fig}_{{theta}}",
+            f"paper_figure{fig}",
+            "Paper figures",
+            f"Figure {fig}",
+            theta="{theta}",
+        ).items()
     }
 
 

@@ -5,23 +5,18 @@
 
 rule paper_figure:
     input:
-        problem=lambda wildcards: problem_path(PLAN.paper_figure_problem(wildcards.fig)),
-        critical=lambda wildcards: minima_path(
-            PLAN.paper_figure_problem(wildcards.fig), wildcards.theta
-        ),
+        problems=[problem_path(problem) for problem in PLAN.paper_figure_problems()],
+        critical=lambda wildcards: [
+            minima_path(problem, wildcards.theta) for problem in PLAN.paper_figure_problems()
+        ],
     output:
-        **figure_outputs(
-            "fig{fig}_{theta}", "paper_figure", "Paper figures", "Figure {fig}", theta="{theta}"
-        ),
+        **paper_figure_outputs(),
     log:
-        "results/logs/figures/fig{fig}_{theta}.log",
-    wildcard_constraints:
-        fig="[1-4]",
+        "results/logs/figures/paper_{theta}.log",
     conda:
         "../envs/backprop.yaml"
     params:
-        problem=lambda wildcards: PLAN.paper_figure_problem(wildcards.fig),
-        plot=lambda wildcards: "energy" if wildcards.fig in ("1", "2") else "image",
+        problems=PLAN.paper_figure_problems(),
         paper_theta=lambda wildcards: wildcards.theta == PLAN.settings("figures")["paper_theta"],
     script:
         "../scripts/figures/paper_figure.py"

@@ -61,6 +61,8 @@ SUMMARY_TABLES = (
 # The aggregates of the networks' jobs (the counts are among SUMMARY_TABLES).
 NETWORK_TABLES = ("stationary_points", "network_limits")
 MINIMA_FIGURES = ("minima_count", "task_minima")
+#: The paper's Figures 1-4, drawn for every theta: E(x) (1, 2) and the image TV (3, 4).
+PAPER_FIGURES = (1, 2, 3, 4)
 # Aggregates of the scale section (open question 4 at scale), when it has jobs.
 SCALE_TABLES = ("scale_log_mode", "scale_networks", "scale_scan")
 # The extra tables of a network's extrapolation job, beside its row and trace.
@@ -295,7 +297,7 @@ class Plan:
         self.summary_tables = [*SUMMARY_TABLES, *(SCALE_TABLES if self.scale_jobs else ())]
 
         # figures
-        self.paper_figures = [f"fig{fig}_{theta}" for fig in (1, 2, 3, 4) for theta in self.thetas]
+        self.paper_figures = [f"fig{fig}_{theta}" for fig in PAPER_FIGURES for theta in self.thetas]
         self.dynamics_figures = [
             f"{plot}_{theta}" for plot in ("trajectories", "log_rule") for theta in self.thetas
         ]
@@ -390,6 +392,10 @@ class Plan:
         if int(fig) in (1, 3):
             return problem_name("n2m1", kind=2, a=figures["case2_a"])
         return problem_name("n2m1", kind=3, a=figures["case3_a"])
+
+    def paper_figure_problems(self) -> list[str]:
+        """The problem of each of Figures 1-4, in order."""
+        return [self.paper_figure_problem(fig) for fig in PAPER_FIGURES]
 
     def disconnectivity_panels(self) -> list[dict]:
         """The disconnectivity graphs drawn: the type-3 example of Figures 2 and 4 (exact),

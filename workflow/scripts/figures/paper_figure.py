@@ -1,4 +1,4 @@
-"""Figures 1-4 of the paper for one theta: E(x) (1, 2) or the image TV (3, 4)."""
+"""Figures 1-4 of the paper for one theta: E(x) (1, 2) and the image TV (3, 4)."""
 
 from backprop_landscape.figures import paper as plotting
 from backprop_landscape.figures import save_figure
@@ -6,18 +6,20 @@ from backprop_landscape.models.neuron import reduce_signs
 from backprop_landscape.models.theta import get_theta
 from backprop_landscape.pipeline.io import read_table
 from backprop_landscape.pipeline.joblog import end_job, log_to_file
+from backprop_landscape.pipeline.plan import PAPER_FIGURES
 from backprop_landscape.problems.problem import problem_from_frame
 
 log = log_to_file(snakemake)
-params = snakemake.params
-problem = problem_from_frame(read_table(snakemake.input.problem), params.problem)
-critical = read_table(snakemake.input.critical)
-theta = snakemake.wildcards.theta
-title = f"Figure {snakemake.wildcards.fig}: {problem.name}, theta = {theta}"
-if params.paper_theta:
-    title += " (as in the paper)"
-draw = plotting.energy_figure if params.plot == "energy" else plotting.image_figure
-fig = draw(reduce_signs(problem.A, problem.y), get_theta(theta), critical, title=title)
-save_figure(fig, [snakemake.output.png, snakemake.output.pdf])
-log.info("drew %s", title)
+theta_name = snakemake.wildcards.theta
+theta = get_theta(theta_name)
+inputs = zip(snakemake.params.problems, snakemake.input.problems, snakemake.input.critical)
+for fig, (name, problem_file, critical_file) in zip(PAPER_FIGURES, inputs, strict=True):
+    problem = problem_from_frame(read_table(problem_file), name)
+    title = f"Figure {fig}: {problem.name}, theta = {theta_name}"
+    if snakemake.params.paper_theta:
+        title += " (as in the paper)"
+    draw = plotting.energy_figure if fig in (1, 2) else plotting.image_figure
+    drawn = draw(reduce_signs(problem.A, problem.y), theta, read_table(critical_file), title=title)
+    save_figure(drawn, [snakemake.output[f"fig{fig}_png"], snakemake.output[f"fig{fig}_pdf"]])
+    log.info("drew %s", title)
 end_job(log)
