@@ -22,6 +22,7 @@ from backprop_landscape.pipeline.inprocess import run_script
 from backprop_landscape.pipeline.params_check import defer_pandas_import
 from backprop_landscape.pipeline.plan import (
     METHODS,
+    DYNAMICS_PLOTS,
     MINIMA_FIGURES,
     PAPER_FIGURES,
     SUMMARY_TABLES,
@@ -81,19 +82,14 @@ def figure_outputs(name, caption, category, subcategory=None, **labels):
     }
 
 
-def paper_figure_outputs():
-    """Figures 1-4 of one theta (one job: the imports of a figure job cost more than the
-    drawing of one), each with the caption of its own claim."""
+def figure_set(figures, category, **labels):
+    """The PNG and PDF of several figures one job draws (a figure job's imports cost more
+    than drawing one more): ``figures`` maps a key to (name, caption, subcategory); the
+    outputs are named ``<key>_png`` and ``<key>_pdf``."""
     return {
-        f"fig{fig}_{ext}": path
-        for fig in PAPER_FIGURES
-        for ext, path in figure_outputs(
-            f"fig{fig}_{{theta}}",
-            f"paper_figure{fig}",
-            "Paper figures",
-            f"Figure {fig}",
-            theta="{theta}",
-        ).items()
+        f"{key}_{ext}": path
+        for key, (name, caption, subcategory) in figures.items()
+        for ext, path in figure_outputs(name, caption, category, subcategory, **labels).items()
     }
 
 

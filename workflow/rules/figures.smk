@@ -10,7 +10,14 @@ rule paper_figure:
             minima_path(problem, wildcards.theta) for problem in PLAN.paper_figure_problems()
         ],
     output:
-        **paper_figure_outputs(),
+        **figure_set(
+            {
+                f"fig{fig}": (f"fig{fig}_{{theta}}", f"paper_figure{fig}", f"Figure {fig}")
+                for fig in PAPER_FIGURES
+            },
+            "Paper figures",
+            theta="{theta}",
+        ),
     log:
         "results/logs/figures/paper_{theta}.log",
     conda:
@@ -44,18 +51,17 @@ rule trajectories_figure:
             trajectory_path(problem, wildcards.theta, "flow")
             for problem in PLAN.trajectory_problems
         ],
-        # only the log-rule plot draws the fitted laws: the trajectories need not wait
-        laws=lambda wildcards: (
-            "results/tables/growth_laws.parquet" if wildcards.plot == "log_rule" else []
-        ),
+        laws=lambda wildcards: [
+            logrule_path(problem, wildcards.theta, "flow") for problem in PLAN.trajectory_problems
+        ],
     output:
-        **figure_outputs(
-            "{plot}_{theta}", "dynamics_figure", "Diverging weights", "{plot}", theta="{theta}"
+        **figure_set(
+            {plot: (f"{plot}_{{theta}}", "dynamics_figure", plot) for plot in DYNAMICS_PLOTS},
+            "Diverging weights",
+            theta="{theta}",
         ),
     log:
-        "results/logs/figures/{plot}_{theta}.log",
-    wildcard_constraints:
-        plot="trajectories|log_rule",
+        "results/logs/figures/dynamics_{theta}.log",
     conda:
         "../envs/backprop.yaml"
     params:

@@ -42,14 +42,17 @@ def trajectories_figure(flows: dict[str, pd.DataFrame], theta_name: str):
     return fig
 
 
-def log_rule_figure(flows: dict[str, pd.DataFrame], laws: pd.DataFrame, theta_name: str):
-    """t d||x||/dt against log t (flat for the log rule), with the predicted constant."""
+def log_rule_figure(flows: dict[str, pd.DataFrame], laws: dict[str, pd.DataFrame], theta_name: str):
+    """t d||x||/dt against log t (flat for the log rule), with the predicted constant.
+
+    ``laws`` holds each problem's growth laws of the flow (a growth-laws job's table).
+    """
     fig, axes = _grid(len(flows))
     for ax, (problem, flow) in zip(axes, flows.items(), strict=False):
         for seed, run in _positive(flow).groupby("seed"):
             t = run["t"].to_numpy()
             ax.plot(t, t_times_increment(t, run["norm_x"].to_numpy()), lw=1, label=f"start {seed}")
-        theory = laws[(laws["problem"] == problem) & (laws["coordinate"] == "norm")]
+        theory = laws[problem][laws[problem]["coordinate"] == "norm"]
         if len(theory) and theory["theory_law"].iloc[0] == "log":
             ax.axhline(theory["theory_coef"].iloc[0], color="k", ls="--", lw=1, label="predicted")
         ax.set_xscale("log")

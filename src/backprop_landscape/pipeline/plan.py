@@ -63,6 +63,8 @@ NETWORK_TABLES = ("stationary_points", "network_limits")
 MINIMA_FIGURES = ("minima_count", "task_minima")
 #: The paper's Figures 1-4, drawn for every theta: E(x) (1, 2) and the image TV (3, 4).
 PAPER_FIGURES = (1, 2, 3, 4)
+#: Section 3's figures of the gradient flow, drawn for every theta.
+DYNAMICS_PLOTS = ("trajectories", "log_rule")
 # Aggregates of the scale section (open question 4 at scale), when it has jobs.
 SCALE_TABLES = ("scale_log_mode", "scale_networks", "scale_scan")
 # The extra tables of a network's extrapolation job, beside its row and trace.
@@ -299,7 +301,7 @@ class Plan:
         # figures
         self.paper_figures = [f"fig{fig}_{theta}" for fig in PAPER_FIGURES for theta in self.thetas]
         self.dynamics_figures = [
-            f"{plot}_{theta}" for plot in ("trajectories", "log_rule") for theta in self.thetas
+            f"{plot}_{theta}" for plot in DYNAMICS_PLOTS for theta in self.thetas
         ]
 
     # -- what single rules need ---------------------------------------------------------
