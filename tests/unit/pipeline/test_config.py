@@ -364,3 +364,9 @@ def test_barriers_join_the_models_that_search_each_listed_problem():
     assert p.disconnectivity_panels()[0]["problem"] == "n2m1/type3_a10"
     with pytest.raises(ConfigError, match=r"barriers.problems: 'product/m9_a10' has no minima"):
         plan(barriers={**DEFAULT["barriers"], "problems": ["product/m9_a10"]})
+
+
+def test_the_schema_reads_the_same_with_either_yaml_loader():
+    """load_schema uses libyaml's loader when PyYAML has it: the same data as PyYAML's own."""
+    text = (REPO / "workflow/schemas/config.schema.yaml").read_text()
+    assert SCHEMA == yaml.safe_load(text)
