@@ -491,7 +491,6 @@ def paired_descents(
     that never detects log mode, kept the loop of 20 runs going for 140,000 more steps).
     ``common``: ``per_decade``, ``seeds``, ``t_virtual0`` of :func:`descend`.
     """
-    settings = settings or Settings()
     plain = descend(
         evaluate,
         x0,

@@ -12,14 +12,16 @@ from backprop_landscape.problems.problem import problem_from_frame
 log = log_to_file(snakemake)
 theta_name = snakemake.wildcards.theta
 theta = get_theta(theta_name)
+# Figures 1 and 3 share a problem, as do 2 and 4: each file is read once.
+tables = {path: read_table(path) for path in {*snakemake.input.problems, *snakemake.input.critical}}
 inputs = zip(snakemake.params.problems, snakemake.input.problems, snakemake.input.critical)
 for fig, (name, problem_file, critical_file) in zip(PAPER_FIGURES, inputs, strict=True):
-    problem = problem_from_frame(read_table(problem_file), name)
+    problem = problem_from_frame(tables[problem_file], name)
     title = f"Figure {fig}: {problem.name}, theta = {theta_name}"
     if snakemake.params.paper_theta:
         title += " (as in the paper)"
     draw = plotting.energy_figure if fig in (1, 2) else plotting.image_figure
-    drawn = draw(reduce_signs(problem.A, problem.y), theta, read_table(critical_file), title=title)
+    drawn = draw(reduce_signs(problem.A, problem.y), theta, tables[critical_file], title=title)
     save_figure(drawn, [snakemake.output[f"fig{fig}_png"], snakemake.output[f"fig{fig}_pdf"]])
     log.info("drew %s", title)
 end_job(log)
